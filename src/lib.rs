@@ -1,0 +1,15 @@
+//! Tocsin: a drop-in replacement for the Prometheus Alertmanager.
+//!
+//! The modules follow Alertmanager's package map: `config` reads
+//! `alertmanager.yml`, `matcher` and `timeinterval` are the building blocks it
+//! uses, `dispatch` holds the routing tree, `api` the HTTP endpoints, and
+//! `server` wires them into the running process.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod dispatch;
+pub mod logging;
+pub mod matcher;
+pub mod server;
+pub mod timeinterval;

@@ -1,0 +1,293 @@
+//! The running server: loads the configuration, binds the listeners, serves
+//! the HTTP endpoints, reloads on SIGHUP and exits cleanly on SIGINT/SIGTERM.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::net::TcpListener;
+
+use crate::api::{self, AppState};
+use crate::cli::{FeatureFlags, ServerArgs};
+use crate::config::LoadOptions;
+use crate::config::coordinator::{Coordinator, Source};
+use crate::logging;
+
+/// Runs the server until it is told to stop; returns the process exit code.
+pub fn run(args: ServerArgs) -> ExitCode {
+    logging::init(&args.log_level, &args.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(err = %e, "Failed to start the runtime");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(serve(args))
+}
+
+/// Where the web endpoints live and how they are reached from outside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebPaths {
+    pub external_url: url::Url,
+    /// `/` or `/prefix` (no trailing slash).
+    pub route_prefix: String,
+}
+
+/// Works out the external URL and route prefix as Alertmanager does: an empty
+/// `--web.external-url` becomes `http://<hostname>:<port of the first listen
+/// address>`, and the prefix defaults to the external URL's path.
+pub fn web_paths(args: &ServerArgs, hostname: &str) -> Result<WebPaths, String> {
+    let raw = if args.web_external_url.is_empty() {
+        let first = args
+            .web_listen_address
+            .first()
+            .map(String::as_str)
+            .unwrap_or(":9093");
+        let port = first.rsplit_once(':').map(|(_, p)| p).unwrap_or("9093");
+        format!("http://{hostname}:{port}/")
+    } else {
+        args.web_external_url.clone()
+    };
+    let url = url::Url::parse(&raw).map_err(|e| format!("parse {raw:?}: {e}"))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(format!(
+            "{raw:?}: invalid {:?} scheme, only 'http' and 'https' are supported",
+            url.scheme()
+        ));
+    }
+    let prefix_src = if args.web_route_prefix.is_empty() {
+        url.path().to_string()
+    } else {
+        args.web_route_prefix.clone()
+    };
+    let trimmed = prefix_src.trim_matches('/');
+    let route_prefix = format!("/{trimmed}");
+    Ok(WebPaths {
+        external_url: url,
+        route_prefix,
+    })
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// Turns a Go listen address (`:9093`, `host:port`, `[::1]:port`) into the
+/// socket addresses to bind.
+pub fn listen_addrs(addr: &str) -> Result<Vec<SocketAddr>, String> {
+    let (host, port) = addr
+        .rsplit_once(':')
+        .ok_or_else(|| format!("listen tcp {addr}: address {addr}: missing port in address"))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("listen tcp {addr}: address {addr}: invalid port"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Ok(vec![
+            SocketAddr::from(([0u16; 8], port)),
+            SocketAddr::from(([0u8; 4], port)),
+        ]);
+    }
+    let host = if host == "localhost" {
+        "127.0.0.1"
+    } else {
+        host
+    };
+    use std::net::ToSocketAddrs;
+    (host, port)
+        .to_socket_addrs()
+        .map(|a| a.take(1).collect())
+        .map_err(|e| format!("listen tcp {addr}: {e}"))
+}
+
+async fn bind(addr: &str) -> Result<TcpListener, String> {
+    let mut last = String::new();
+    for a in listen_addrs(addr)? {
+        match TcpListener::bind(a).await {
+            Ok(l) => return Ok(l),
+            Err(e) => last = format!("listen tcp {a}: {e}"),
+        }
+    }
+    Err(last)
+}
+
+async fn serve(args: ServerArgs) -> ExitCode {
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        alertmanager_compat = crate::cli::ALERTMANAGER_COMPAT_VERSION,
+        "Starting Tocsin"
+    );
+    let features = match FeatureFlags::parse(&args.enable_feature) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(err = %e, "error parsing the feature flag list");
+            return ExitCode::from(1);
+        }
+    };
+    for (flag, value) in args.not_yet_effective() {
+        tracing::warn!(flag, value = %value, "Flag accepted but not yet effective in this version of Tocsin");
+    }
+    if let Err(e) = std::fs::create_dir_all(&args.storage_path) {
+        tracing::error!(path = %args.storage_path, err = %e, "Unable to create data directory");
+        return ExitCode::from(1);
+    }
+
+    let source = Source::choose(args.config_file.as_deref());
+    if source == Source::Embedded {
+        tracing::info!(
+            "No --config.file given and no alertmanager.yml in the working directory; using the embedded default configuration"
+        );
+    }
+    let opts = LoadOptions {
+        matcher_mode: features.parse_mode(),
+    };
+    tracing::info!(file = %source.describe(), "Loading configuration file");
+    let coordinator = match Coordinator::load(source, opts) {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            tracing::error!(file = %source_name(&args), err = %e, "Loading configuration file failed");
+            return ExitCode::from(1);
+        }
+    };
+    tracing::info!(file = %coordinator.source().describe(), "Completed loading of configuration file");
+
+    let paths = match web_paths(&args, &hostname()) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(err = %e, "failed to determine external URL");
+            return ExitCode::from(1);
+        }
+    };
+
+    let state = Arc::new(AppState {
+        coordinator: coordinator.clone(),
+        ready: AtomicBool::new(false),
+    });
+    let app = api::router(state.clone(), &paths.route_prefix);
+
+    let mut listeners = Vec::new();
+    for addr in &args.web_listen_address {
+        match bind(addr).await {
+            Ok(l) => {
+                let local = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                tracing::info!(address = %local, "Listening on");
+                listeners.push(l);
+            }
+            Err(e) => {
+                tracing::error!(err = %e, "Listen error");
+                return ExitCode::from(1);
+            }
+        }
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut servers = Vec::new();
+    for l in listeners {
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        servers.push(tokio::spawn(async move {
+            axum::serve(l, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await
+        }));
+    }
+    state.ready.store(true, Ordering::Release);
+
+    wait_for_signals(&coordinator).await;
+    tracing::info!("Received shutdown signal, exiting gracefully...");
+    let _ = stop_tx.send(true);
+    for s in servers {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s).await;
+    }
+    ExitCode::SUCCESS
+}
+
+fn source_name(args: &ServerArgs) -> String {
+    Source::choose(args.config_file.as_deref()).describe()
+}
+
+/// Reloads on SIGHUP; returns on SIGINT or SIGTERM.
+async fn wait_for_signals(coordinator: &Coordinator) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut hup), Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::hangup()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("Unable to install signal handlers");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                // Errors are logged by the coordinator; the old config stays.
+                let _ = coordinator.reload().await;
+            }
+            _ = term.recv() => return,
+            _ = int.recv() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> ServerArgs {
+        crate::cli::Cli::try_parse_from(std::iter::once("tocsin").chain(extra.iter().copied()))
+            .unwrap()
+            .server
+    }
+
+    #[test]
+    fn external_url_and_prefix_like_alertmanager() {
+        let p = web_paths(&args(&[]), "host1").unwrap();
+        assert_eq!(p.external_url.as_str(), "http://host1:9093/");
+        assert_eq!(p.route_prefix, "/");
+        let p = web_paths(
+            &args(&["--web.external-url=https://am.example.com/alerts/"]),
+            "h",
+        )
+        .unwrap();
+        assert_eq!(p.route_prefix, "/alerts");
+        let p = web_paths(
+            &args(&["--web.external-url=http://x/a", "--web.route-prefix=/b/"]),
+            "h",
+        )
+        .unwrap();
+        assert_eq!(p.route_prefix, "/b");
+        let p = web_paths(&args(&["--web.listen-address=127.0.0.1:8080"]), "h").unwrap();
+        assert_eq!(p.external_url.as_str(), "http://h:8080/");
+        assert!(
+            web_paths(&args(&["--web.external-url=ftp://x/"]), "h")
+                .unwrap_err()
+                .contains("only 'http' and 'https' are supported")
+        );
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(
+            listen_addrs("127.0.0.1:0").unwrap(),
+            vec!["127.0.0.1:0".parse().unwrap()]
+        );
+        assert_eq!(listen_addrs(":9093").unwrap().len(), 2);
+        assert_eq!(
+            listen_addrs("[::1]:80").unwrap(),
+            vec!["[::1]:80".parse().unwrap()]
+        );
+        assert!(listen_addrs("nope").is_err());
+    }
+}
