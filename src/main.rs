@@ -4,14 +4,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use tocsin::cli::{self, Cli, Command, ConfigCommand, FeatureFlags, RoutesCommand};
 use tocsin::config::{Config, LoadOptions};
 use tocsin::dispatch::Route;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -36,6 +34,17 @@ fn main() -> ExitCode {
                 Ok(o) => o,
                 Err(code) => return code,
             };
+            let files = if files.is_empty() {
+                // Like amtool: read the configuration from a pipe or file on stdin.
+                use std::io::IsTerminal;
+                if std::io::stdin().is_terminal() {
+                    eprintln!("tocsin: error: Failed to read from standard input");
+                    return ExitCode::from(1);
+                }
+                vec!["/dev/stdin".to_string()]
+            } else {
+                files
+            };
             let mut stdout = std::io::stdout();
             match cli::check_config::run(&files, opts, &mut stdout) {
                 Ok(0) => ExitCode::SUCCESS,
@@ -43,6 +52,8 @@ fn main() -> ExitCode {
                     eprintln!("tocsin: error: failed to validate {n} file(s)");
                     ExitCode::from(1)
                 }
+                // A closed pipe (`| head`) is not worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
                 Err(e) => {
                     eprintln!("tocsin: error: {e}");
                     ExitCode::from(1)

@@ -134,7 +134,19 @@ async fn serve(args: ServerArgs) -> ExitCode {
         }
     };
     for (flag, value) in args.not_yet_effective() {
-        tracing::warn!(flag, value = %value, "Flag accepted but not yet effective in this version of Tocsin");
+        tracing::warn!(flag = %flag, value = %value, "Flag accepted but not yet effective in this version of Tocsin");
+    }
+    for feature in args.features_not_yet_effective() {
+        tracing::warn!(
+            feature,
+            "Feature accepted but not yet effective in this version of Tocsin"
+        );
+    }
+    if !args.cluster_listen_address.is_empty() {
+        tracing::warn!(
+            cluster_listen_address = %args.cluster_listen_address,
+            "High availability is not available yet in this version of Tocsin: running as a single instance"
+        );
     }
     if let Err(e) = std::fs::create_dir_all(&args.storage_path) {
         tracing::error!(path = %args.storage_path, err = %e, "Unable to create data directory");
@@ -243,10 +255,9 @@ async fn wait_for_signals(coordinator: &Coordinator) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
     fn args(extra: &[&str]) -> ServerArgs {
-        crate::cli::Cli::try_parse_from(std::iter::once("tocsin").chain(extra.iter().copied()))
+        crate::cli::Cli::parse_args(std::iter::once("tocsin").chain(extra.iter().copied()))
             .unwrap()
             .server
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::types::{format_go_duration, parse_go_duration};
+use crate::config::types::parse_go_duration;
 
 /// The version of Alertmanager whose API and configuration Tocsin implements.
 pub mod check_config;
@@ -234,6 +234,10 @@ pub struct ServerArgs {
     /// Output format of log messages. One of: [logfmt, json]
     #[arg(long = "log.format", default_value = "logfmt", value_parser = ["logfmt", "json"])]
     pub log_format: String,
+
+    /// The flags given explicitly on the command line, with their values.
+    #[arg(skip)]
+    pub explicit: Vec<(String, String)>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,8 +245,8 @@ pub enum Command {
     /// Validate alertmanager config files. Will validate the syntax and schema for alertmanager config file and associated templates. Non existing templates will not trigger errors.
     #[command(name = "check-config")]
     CheckConfig {
-        /// The alertmanager config file(s) to check.
-        #[arg(value_name = "CONFIG_FILE", required = true)]
+        /// The alertmanager config file(s) to check (standard input when none).
+        #[arg(value_name = "CONFIG_FILE")]
         files: Vec<String>,
         /// Comma-separated experimental features (matcher parsing modes: classic-mode, utf8-strict-mode).
         #[arg(long = "enable-feature", default_value = "")]
@@ -287,70 +291,90 @@ pub enum RoutesCommand {
     },
 }
 
-impl ServerArgs {
-    /// The flags whose feature is not built yet, with their values, when they
-    /// differ from the default: the server logs them as not yet effective.
-    pub fn not_yet_effective(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        let mut note = |name: &'static str, set: bool, value: String| {
-            if set {
-                out.push((name, value));
+/// Flags whose feature Tocsin does not provide yet: accepted, and logged at
+/// startup when given, so that nothing is silently ignored.
+const NOT_YET_EFFECTIVE: &[&str] = &[
+    "data.retention",
+    "data.maintenance-interval",
+    "silences.max-silences",
+    "silences.max-silence-size-bytes",
+    "log.silences",
+    "alerts.gc-interval",
+    "alerts.per-alertname-limit",
+    "dispatch.maintenance-interval",
+    "dispatch.start-delay",
+    "web.systemd-socket",
+    "web.config.file",
+    "web.get-concurrency",
+    "web.timeout",
+    "web.ui-path",
+    "auto-gomemlimit.ratio",
+    "cluster.",
+];
+
+/// Feature flags of `--enable-feature` that Tocsin accepts but does not act on yet.
+const FEATURES_NOT_YET_EFFECTIVE: &[&str] = &[
+    "alert-names-in-metrics",
+    "receiver-name-in-metrics",
+    "group-key-in-metrics",
+    "auto-gomemlimit",
+    "event-recorder",
+];
+
+impl Cli {
+    /// Parses a command line, remembering which flags were given explicitly.
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+        let cmd = Cli::command();
+        let matches = cmd.clone().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches.value_source(id) != Some(ValueSource::CommandLine) {
+                continue;
             }
-        };
-        let d = |d: Duration| format_go_duration(d);
-        note("web.systemd-socket", self.web_systemd_socket, "true".into());
-        note(
-            "web.config.file",
-            !self.web_config_file.is_empty(),
-            self.web_config_file.clone(),
-        );
-        note(
-            "web.ui-path",
-            self.web_ui_path.is_some(),
-            self.web_ui_path.clone().unwrap_or_default(),
-        );
-        note(
-            "cluster.peer",
-            !self.cluster_peer.is_empty(),
-            self.cluster_peer.join(","),
-        );
-        note(
-            "cluster.tls-config",
-            !self.cluster_tls_config.is_empty(),
-            self.cluster_tls_config.clone(),
-        );
-        note(
-            "cluster.label",
-            !self.cluster_label.is_empty(),
-            self.cluster_label.clone(),
-        );
-        note(
-            "cluster.advertise-address",
-            !self.cluster_advertise_address.is_empty(),
-            self.cluster_advertise_address.clone(),
-        );
-        note(
-            "dispatch.start-delay",
-            !self.dispatch_start_delay.is_zero(),
-            d(self.dispatch_start_delay),
-        );
-        note(
-            "silences.max-silences",
-            self.silences_max_silences > 0,
-            self.silences_max_silences.to_string(),
-        );
-        note(
-            "silences.max-silence-size-bytes",
-            self.silences_max_silence_size_bytes > 0,
-            self.silences_max_silence_size_bytes.to_string(),
-        );
-        note(
-            "alerts.per-alertname-limit",
-            self.alerts_per_alertname_limit > 0,
-            self.alerts_per_alertname_limit.to_string(),
-        );
-        note("log.silences", self.log_silences, "true".into());
-        out
+            let Some(long) = arg.get_long() else { continue };
+            let value = matches
+                .get_raw(id)
+                .map(|vals| {
+                    vals.map(|v| v.to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_else(|| "true".to_string());
+            cli.server.explicit.push((long.to_string(), value));
+        }
+        Ok(cli)
+    }
+}
+
+impl ServerArgs {
+    /// The flags given on the command line whose feature is not built yet,
+    /// with their values: the server logs them as not yet effective.
+    pub fn not_yet_effective(&self) -> Vec<(String, String)> {
+        self.explicit
+            .iter()
+            .filter(|(long, _)| {
+                let name = long.strip_prefix("no-").unwrap_or(long);
+                NOT_YET_EFFECTIVE
+                    .iter()
+                    .any(|f| name == *f || (f.ends_with('.') && name.starts_with(f)))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The `--enable-feature` entries Tocsin accepts but does not act on yet.
+    pub fn features_not_yet_effective(&self) -> Vec<&str> {
+        self.enable_feature
+            .split(',')
+            .map(str::trim)
+            .filter(|f| FEATURES_NOT_YET_EFFECTIVE.contains(f))
+            .collect()
     }
 }
 
@@ -417,7 +441,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(std::iter::once("tocsin").chain(args.iter().copied()))
+        Cli::parse_args(std::iter::once("tocsin").chain(args.iter().copied()))
     }
 
     #[test]
@@ -527,6 +551,35 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn flags_not_yet_effective_are_reported_only_when_given() {
+        let s = parse(&[]).unwrap().server;
+        assert!(s.not_yet_effective().is_empty());
+        let s = parse(&[
+            "--web.timeout=5s",
+            "--cluster.peer=a:1",
+            "--cluster.peer=b:2",
+            "--no-web.systemd-socket",
+            "--config.file=x.yml",
+            "--enable-feature=classic-mode,receiver-name-in-metrics",
+        ])
+        .unwrap()
+        .server;
+        let got = s.not_yet_effective();
+        assert_eq!(
+            got,
+            vec![
+                ("no-web.systemd-socket".to_string(), "true".to_string()),
+                ("web.timeout".to_string(), "5s".to_string()),
+                ("cluster.peer".to_string(), "a:1,b:2".to_string()),
+            ]
+        );
+        assert_eq!(
+            s.features_not_yet_effective(),
+            vec!["receiver-name-in-metrics"]
+        );
     }
 
     #[test]

@@ -251,3 +251,68 @@ fn every_shipped_config_loads() {
     }
     assert!(n >= 2, "found {n} configs");
 }
+
+#[test]
+fn truncated_and_mangled_configs_never_panic() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("examples/alertmanager.yml")).unwrap();
+    let boundaries: Vec<usize> = (0..=text.len())
+        .filter(|i| text.is_char_boundary(*i))
+        .collect();
+    for &end in boundaries.iter().step_by(7) {
+        let _ = Config::load(&text[..end], LoadOptions::default());
+    }
+    // Drop single lines, swap indentation, and replace scalars with other types.
+    let lines: Vec<&str> = text.lines().collect();
+    for skip in 0..lines.len() {
+        let mangled: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, l)| *l)
+            .collect();
+        let _ = Config::load(&mangled.join("\n"), LoadOptions::default());
+        let retyped = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == skip {
+                    match l.split_once(": ") {
+                        Some((k, _)) => format!("{k}: [1, {{a: b}}]"),
+                        None => format!("  {l}"),
+                    }
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let _ = Config::load(&retyped, LoadOptions::default());
+    }
+}
+
+#[test]
+fn matcher_modes_apply_to_config() {
+    let y =
+        "route:\n  receiver: a\n  routes:\n  - matchers: ['foo=bar baz']\nreceivers:\n- name: a\n";
+    // Fallback: the classic parser accepts it, with a warning.
+    let c = Config::load(y, LoadOptions::default()).unwrap();
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert_eq!(c.root_route().routes[0].matchers, vec!["foo=\"bar baz\""]);
+    let strict = LoadOptions {
+        matcher_mode: ParseMode::Utf8Strict,
+    };
+    assert!(Config::load(y, strict).is_err());
+    let classic = LoadOptions {
+        matcher_mode: ParseMode::Classic,
+    };
+    let c = Config::load(y, classic).unwrap();
+    assert!(c.warnings.is_empty());
+    // UTF-8 label names only outside classic mode.
+    let utf8 = "route:\n  receiver: a\n  group_by: ['service.name']\nreceivers:\n- name: a\n";
+    assert!(Config::load(utf8, LoadOptions::default()).is_ok());
+    assert_eq!(
+        Config::load(utf8, classic).unwrap_err().0,
+        "invalid label name \"service.name\" in group_by list"
+    );
+}
