@@ -5,6 +5,7 @@
 //! uses, `dispatch` holds the routing tree, `api` the HTTP endpoints, and
 //! `server` wires them into the running process.
 
+pub mod alert;
 pub mod api;
 pub mod cli;
 pub mod config;

@@ -1,0 +1,407 @@
+//! Alerts and label sets: the data every other module passes around.
+//!
+//! A [`LabelSet`] is immutable, sorted by name and cheap to clone; its
+//! [`Fingerprint`] is Prometheus' FNV-1a hash, the identity of an alert
+//! everywhere in Alertmanager. An [`Alert`] carries Alertmanager's merge and
+//! validation rules.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::matcher::LabelSource;
+use crate::matcher::compat::{self, ParseMode};
+
+/// A point in time (UTC, nanosecond precision).
+pub type Timestamp = DateTime<Utc>;
+
+/// The identity of a label set: FNV-1a 64 over the sorted labels, as
+/// Prometheus' `model.LabelSet.Fingerprint` computes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint(pub u64);
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl std::str::FromStr for Fingerprint {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        u64::from_str_radix(s, 16).map(Fingerprint)
+    }
+}
+
+const FNV_OFFSET: u64 = 14695981039346656037;
+const FNV_PRIME: u64 = 1099511628211;
+const SEPARATOR: u8 = 0xff;
+
+fn fnv_add(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// One label.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Label {
+    pub name: Box<str>,
+    pub value: Box<str>,
+}
+
+/// An immutable set of labels, sorted by name, names unique.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct LabelSet(Arc<[Label]>);
+
+impl LabelSet {
+    /// Builds a set from pairs; a later duplicate name replaces an earlier one.
+    pub fn from_pairs<N, V, I>(pairs: I) -> LabelSet
+    where
+        N: Into<Box<str>>,
+        V: Into<Box<str>>,
+        I: IntoIterator<Item = (N, V)>,
+    {
+        let mut v: Vec<Label> = pairs
+            .into_iter()
+            .map(|(n, v)| Label {
+                name: n.into(),
+                value: v.into(),
+            })
+            .collect();
+        // Stable sort keeps insertion order among equal names: keep the last.
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut out: Vec<Label> = Vec::with_capacity(v.len());
+        for l in v {
+            match out.last_mut() {
+                Some(last) if last.name == l.name => *last = l,
+                _ => out.push(l),
+            }
+        }
+        LabelSet(out.into())
+    }
+
+    pub fn empty() -> LabelSet {
+        LabelSet::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value of `name`, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|l| (*l.name).cmp(name))
+            .ok()
+            .map(|i| &*self.0[i].value)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Labels in name order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        self.0.iter().map(|l| (&*l.name, &*l.value))
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.0.iter().map(|l| &*l.name)
+    }
+
+    /// Prometheus' fingerprint of the set.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let mut h = FNV_OFFSET;
+        for l in self.0.iter() {
+            h = fnv_add(h, l.name.as_bytes());
+            h = fnv_add(h, &[SEPARATOR]);
+            h = fnv_add(h, l.value.as_bytes());
+            h = fnv_add(h, &[SEPARATOR]);
+        }
+        Fingerprint(h)
+    }
+
+    /// The subset of labels whose names satisfy `keep`.
+    pub fn filter(&self, mut keep: impl FnMut(&str) -> bool) -> LabelSet {
+        LabelSet(self.0.iter().filter(|l| keep(&l.name)).cloned().collect())
+    }
+
+    /// Go's `LabelSet.Before`: compares names and values pairwise in order,
+    /// then by length.
+    pub fn cmp_go(&self, other: &LabelSet) -> std::cmp::Ordering {
+        for (a, b) in self.0.iter().zip(other.0.iter()) {
+            match a.name.cmp(&b.name).then_with(|| a.value.cmp(&b.value)) {
+                std::cmp::Ordering::Equal => continue,
+                o => return o,
+            }
+        }
+        self.0.len().cmp(&other.0.len())
+    }
+
+    /// Approximate heap bytes held by the set (for memory accounting).
+    pub fn heap_size(&self) -> usize {
+        self.0.len() * std::mem::size_of::<Label>()
+            + self
+                .0
+                .iter()
+                .map(|l| l.name.len() + l.value.len())
+                .sum::<usize>()
+    }
+}
+
+impl LabelSource for LabelSet {
+    fn label_value(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
+impl fmt::Display for LabelSet {
+    /// Go's `LabelSet.String`: `{a="1", b="2"}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, l) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}={}", l.name, crate::config::types::go_quote(&l.value))?;
+        }
+        f.write_str("}")
+    }
+}
+
+impl fmt::Debug for LabelSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl<'a> FromIterator<(&'a str, &'a str)> for LabelSet {
+    fn from_iter<I: IntoIterator<Item = (&'a str, &'a str)>>(iter: I) -> Self {
+        LabelSet::from_pairs(iter)
+    }
+}
+
+impl serde::Serialize for LabelSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for l in self.0.iter() {
+            m.serialize_entry(&*l.name, &*l.value)?;
+        }
+        m.end()
+    }
+}
+
+/// An alert as Alertmanager holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert {
+    pub labels: LabelSet,
+    pub annotations: LabelSet,
+    pub starts_at: Timestamp,
+    /// `None` is Go's zero time ("unset").
+    pub ends_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+    pub generator_url: String,
+    /// The end time was set by Alertmanager from `resolve_timeout`, not by
+    /// the client.
+    pub timeout: bool,
+}
+
+impl Alert {
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.labels.fingerprint()
+    }
+
+    /// Whether the alert is resolved at `now` (an end time at or before it).
+    pub fn resolved_at(&self, now: Timestamp) -> bool {
+        self.ends_at.is_some_and(|e| e <= now)
+    }
+
+    /// Alertmanager's `Alert.Merge`: the younger alert (by `updated_at`) wins,
+    /// the earliest start is kept, and an older end time survives only where
+    /// Alertmanager keeps it.
+    pub fn merge(&self, other: &Alert, now: Timestamp) -> Alert {
+        if other.updated_at < self.updated_at {
+            return other.merge(self, now);
+        }
+        let (older, newer) = (self, other);
+        let mut res = newer.clone();
+        if older.starts_at < newer.starts_at {
+            res.starts_at = older.starts_at;
+        }
+        let later = |a: Option<Timestamp>, b: Option<Timestamp>| match (a, b) {
+            (Some(a), Some(b)) => a > b,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if newer.resolved_at(now) {
+            if older.resolved_at(now) && later(older.ends_at, newer.ends_at) {
+                res.ends_at = older.ends_at;
+            }
+        } else if later(older.ends_at, newer.ends_at) && !older.timeout {
+            res.ends_at = older.ends_at;
+        }
+        res
+    }
+
+    /// Alertmanager's `Alert.Validate` with the label-name rule of `mode`.
+    pub fn validate(&self, mode: ParseMode) -> Result<(), String> {
+        if self.ends_at.is_some_and(|e| e < self.starts_at) {
+            return Err("start time must be before end time".to_string());
+        }
+        validate_label_set(&self.labels, mode).map_err(|e| format!("invalid label set: {e}"))?;
+        if self.labels.is_empty() {
+            return Err("at least one label pair required".to_string());
+        }
+        validate_label_set(&self.annotations, mode)
+            .map_err(|e| format!("invalid annotations: {e}"))?;
+        Ok(())
+    }
+}
+
+/// Prometheus' `LabelSet.Validate` with the label-name rule of `mode`.
+pub fn validate_label_set(ls: &LabelSet, mode: ParseMode) -> Result<(), String> {
+    for (name, _value) in ls.iter() {
+        if !compat::is_valid_label_name(name, mode) {
+            return Err(format!(
+                "invalid name {}",
+                crate::config::types::go_quote(name)
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn ls(pairs: &[(&str, &str)]) -> LabelSet {
+        pairs.iter().copied().collect()
+    }
+
+    fn t(secs: i64) -> Timestamp {
+        Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn fingerprints_match_prometheus() {
+        // Values printed by Prometheus' model.LabelSet.Fingerprint (Go,
+        // prometheus/common from Debian's golang packages).
+        for (labels, want) in [
+            (&[][..], "cbf29ce484222325"),
+            (&[("alertname", "A")][..], "d2c6efc389df0927"),
+            (
+                &[
+                    ("alertname", "HighLatency"),
+                    ("job", "api"),
+                    ("instance", "10.0.0.1:9090"),
+                    ("severity", "critical"),
+                ][..],
+                "e2520b5776801b44",
+            ),
+            (&[("a", "1b")][..], "3c7aa92d943d05d3"),
+            (&[("a1", "b")][..], "0b60999a37963853"),
+            (&[("ünï", "cødé"), ("x", "")][..], "1a0756ef80706a62"),
+        ] {
+            assert_eq!(ls(labels).fingerprint().to_string(), want, "{labels:?}");
+        }
+        let a = ls(&[("b", "2"), ("a", "1")]);
+        let b = ls(&[("a", "1"), ("b", "2")]);
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_ne!(
+            ls(&[("a", "1b")]).fingerprint(),
+            ls(&[("a1", "b")]).fingerprint(),
+            "the separator keeps names and values apart"
+        );
+    }
+
+    #[test]
+    fn label_sets_sort_dedup_and_print_like_go() {
+        let s = ls(&[("z", "1"), ("a", "x\"y"), ("z", "2")]);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.get("z"), Some("2"));
+        assert_eq!(s.get("nope"), None);
+        assert_eq!(s.to_string(), "{a=\"x\\\"y\", z=\"2\"}");
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"a":"x\"y","z":"2"}"#);
+    }
+
+    #[test]
+    fn go_ordering_of_label_sets() {
+        use std::cmp::Ordering::*;
+        assert_eq!(ls(&[("a", "1")]).cmp_go(&ls(&[("a", "2")])), Less);
+        assert_eq!(ls(&[("a", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])), Less);
+        assert_eq!(ls(&[("b", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])), Greater);
+    }
+
+    fn alert(start: i64, end: Option<i64>, updated: i64, timeout: bool) -> Alert {
+        Alert {
+            labels: ls(&[("alertname", "A")]),
+            annotations: LabelSet::empty(),
+            starts_at: t(start),
+            ends_at: end.map(t),
+            updated_at: t(updated),
+            generator_url: String::new(),
+            timeout,
+        }
+    }
+
+    #[test]
+    fn merge_rules() {
+        let now = t(100);
+        // Earliest start wins; newer firing alert keeps a later explicit end of the older one.
+        let old = alert(0, Some(500), 10, false);
+        let new = alert(50, Some(200), 20, false);
+        let m = old.merge(&new, now);
+        assert_eq!(m.starts_at, t(0));
+        assert_eq!(m.ends_at, Some(t(500)));
+        // ...but not when the older end came from resolve_timeout.
+        let old = alert(0, Some(500), 10, true);
+        assert_eq!(old.merge(&new, now).ends_at, Some(t(200)));
+        // Arguments in either order give the same result.
+        assert_eq!(new.merge(&old, now), old.merge(&new, now));
+        // Newer resolved: the later resolved end wins only if both are resolved.
+        let old = alert(0, Some(90), 10, false);
+        let new = alert(0, Some(80), 20, false);
+        assert_eq!(old.merge(&new, now).ends_at, Some(t(90)));
+        let old = alert(0, Some(150), 10, false);
+        assert_eq!(old.merge(&new, now).ends_at, Some(t(80)));
+    }
+
+    #[test]
+    fn validation() {
+        let mut a = alert(10, Some(5), 0, false);
+        assert_eq!(
+            a.validate(ParseMode::Classic).unwrap_err(),
+            "start time must be before end time"
+        );
+        a.ends_at = None;
+        assert!(a.validate(ParseMode::Classic).is_ok());
+        a.labels = LabelSet::empty();
+        assert_eq!(
+            a.validate(ParseMode::Classic).unwrap_err(),
+            "at least one label pair required"
+        );
+        a.labels = ls(&[("0bad", "x")]);
+        assert_eq!(
+            a.validate(ParseMode::Classic).unwrap_err(),
+            "invalid label set: invalid name \"0bad\""
+        );
+        assert!(a.validate(ParseMode::Fallback).is_ok());
+        a.labels = ls(&[("ok", "x")]);
+        a.annotations = ls(&[("bad-name", "x")]);
+        assert_eq!(
+            a.validate(ParseMode::Classic).unwrap_err(),
+            "invalid annotations: invalid name \"bad-name\""
+        );
+    }
+}
