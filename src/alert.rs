@@ -332,15 +332,24 @@ mod tests {
         assert_eq!(s.get("z"), Some("2"));
         assert_eq!(s.get("nope"), None);
         assert_eq!(s.to_string(), "{a=\"x\\\"y\", z=\"2\"}");
-        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"a":"x\"y","z":"2"}"#);
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"a":"x\"y","z":"2"}"#
+        );
     }
 
     #[test]
     fn go_ordering_of_label_sets() {
         use std::cmp::Ordering::*;
         assert_eq!(ls(&[("a", "1")]).cmp_go(&ls(&[("a", "2")])), Less);
-        assert_eq!(ls(&[("a", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])), Less);
-        assert_eq!(ls(&[("b", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])), Greater);
+        assert_eq!(
+            ls(&[("a", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])),
+            Less
+        );
+        assert_eq!(
+            ls(&[("b", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])),
+            Greater
+        );
     }
 
     fn alert(start: i64, end: Option<i64>, updated: i64, timeout: bool) -> Alert {

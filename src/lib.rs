@@ -13,4 +13,6 @@ pub mod dispatch;
 pub mod logging;
 pub mod matcher;
 pub mod server;
+pub mod store;
+pub mod template;
 pub mod timeinterval;

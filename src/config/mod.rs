@@ -154,6 +154,16 @@ impl Config {
         Ok(cfg)
     }
 
+    /// The configuration re-marshalled as YAML, with defaults filled in and
+    /// secrets masked (what `/api/v2/status` shows as `config.original`).
+    pub fn to_yaml(&self) -> String {
+        let opts = serde_saphyr::ser_options! {
+            prefer_block_scalars: false,
+        };
+        serde_saphyr::to_string_with_options(self, opts)
+            .unwrap_or_else(|e| format!("<error creating config string: {e}>"))
+    }
+
     /// The global section (defaults when the file had none).
     pub fn global(&self) -> &GlobalConfig {
         self.global

@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use crate::alert::LabelSet;
 use crate::config;
-use crate::matcher::Matchers;
+use crate::matcher::{LabelSource, Matchers};
 
 /// The options a route applies to the groups it creates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,15 +134,15 @@ impl Route {
     /// The routes an alert with these labels goes to, in tree order (an alert
     /// may go to several when `continue` is set). Empty if the node itself does
     /// not match.
-    pub fn match_labels<'a>(&'a self, labels: &BTreeMap<String, String>) -> Vec<&'a Route> {
+    pub fn match_labels<'a, L: LabelSource + ?Sized>(&'a self, labels: &L) -> Vec<&'a Route> {
         let mut out = Vec::new();
         self.collect_matches(labels, &mut out);
         out
     }
 
-    fn collect_matches<'a>(
+    fn collect_matches<'a, L: LabelSource + ?Sized>(
         &'a self,
-        labels: &BTreeMap<String, String>,
+        labels: &L,
         out: &mut Vec<&'a Route>,
     ) -> bool {
         if !self.matchers.matches(labels) {
@@ -157,6 +158,15 @@ impl Route {
             out.push(self);
         }
         true
+    }
+
+    /// The labels of `alert_labels` that this route groups by.
+    pub fn group_labels(&self, alert_labels: &LabelSet) -> LabelSet {
+        if self.opts.group_by_all {
+            alert_labels.clone()
+        } else {
+            alert_labels.filter(|name| self.opts.group_by.contains(name))
+        }
     }
 
     /// The group key prefix of this route (`{}/{team="db"}`).
