@@ -8,11 +8,15 @@
 pub mod alert;
 pub mod api;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod dispatch;
+pub mod inhibit;
 pub mod logging;
 pub mod matcher;
+pub mod metrics;
 pub mod server;
+pub mod silence;
 pub mod store;
 pub mod template;
 pub mod timeinterval;

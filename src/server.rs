@@ -4,15 +4,19 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use tokio::net::TcpListener;
 
-use crate::api::{self, AppState};
+use crate::api::{self, AppState, Live};
 use crate::cli::{FeatureFlags, ServerArgs};
+use crate::cluster;
 use crate::config::LoadOptions;
 use crate::config::coordinator::{Coordinator, Source};
 use crate::logging;
+use crate::metrics::{BuildInfo, HttpInstrumentation, Metrics};
+use crate::silence::{SilenceOptions, Silences};
+use crate::store::{AlertStore, StoreOptions};
 
 /// Runs the server until it is told to stop; returns the process exit code.
 pub fn run(args: ServerArgs) -> ExitCode {
@@ -120,6 +124,9 @@ async fn bind(addr: &str) -> Result<TcpListener, String> {
     Err(last)
 }
 
+/// The body size limit of API requests.
+const MAX_BODY_BYTES: usize = 64 << 20;
+
 async fn serve(args: ServerArgs) -> ExitCode {
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -142,16 +149,32 @@ async fn serve(args: ServerArgs) -> ExitCode {
             "Feature accepted but not yet effective in this version of Tocsin"
         );
     }
-    if !args.cluster_listen_address.is_empty() {
-        tracing::warn!(
-            cluster_listen_address = %args.cluster_listen_address,
-            "High availability is not available yet in this version of Tocsin: running as a single instance"
-        );
-    }
     if let Err(e) = std::fs::create_dir_all(&args.storage_path) {
         tracing::error!(path = %args.storage_path, err = %e, "Unable to create data directory");
         return ExitCode::from(1);
     }
+
+    let cluster = if args.cluster_listen_address.is_empty() {
+        None
+    } else {
+        match cluster::bind(
+            &args.cluster_listen_address,
+            &args.cluster_advertise_address,
+            Some(&args.cluster_peer_name),
+        ) {
+            Ok(c) => {
+                tracing::warn!(
+                    address = %c.peer.address,
+                    "High availability is not available yet in this version of Tocsin: running as a single instance"
+                );
+                Some(c)
+            }
+            Err(e) => {
+                tracing::error!(err = %e, "unable to initialize gossip mesh");
+                return ExitCode::from(1);
+            }
+        }
+    };
 
     let source = Source::choose(args.config_file.as_deref());
     if source == Source::Embedded {
@@ -180,11 +203,51 @@ async fn serve(args: ServerArgs) -> ExitCode {
         }
     };
 
-    let state = Arc::new(AppState {
-        coordinator: coordinator.clone(),
-        ready: AtomicBool::new(false),
-    });
-    let app = api::router(state.clone(), &paths.route_prefix);
+    let metrics = Arc::new(Metrics::new(&BuildInfo::tocsin()));
+    let alerts = Arc::new(AlertStore::new(StoreOptions {
+        per_alertname_limit: usize::try_from(args.alerts_per_alertname_limit).unwrap_or(0),
+    }));
+    let silences = Arc::new(Silences::new(SilenceOptions {
+        retention: args.data_retention,
+        max_silences: usize::try_from(args.silences_max_silences).unwrap_or(0),
+        max_silence_size_bytes: usize::try_from(args.silences_max_silence_size_bytes).unwrap_or(0),
+        mode: features.parse_mode(),
+    }));
+    let config = coordinator.current();
+    let live = Live::new(config.clone());
+    alerts.set_observers(vec![live.inhibitor.clone()]);
+    apply_config_metrics(&metrics, &config, &live);
+    let state = Arc::new(AppState::new(
+        coordinator.clone(),
+        alerts.clone(),
+        silences.clone(),
+        metrics.clone(),
+        features.parse_mode(),
+        cluster.as_ref().map(|c| c.peer.clone()),
+        live,
+    ));
+    install_reload_hook(&coordinator, &state);
+    register_metric_sources(&state);
+    let gc_tasks = [
+        alerts.clone().spawn_gc(args.alerts_gc_interval),
+        silences.clone().spawn_gc(args.data_maintenance_interval),
+    ];
+
+    let get_limit = usize::try_from(args.web_get_concurrency).unwrap_or(0);
+    let instrumentation = HttpInstrumentation::new(&metrics.http, &paths.route_prefix, get_limit);
+    let mut app = api::router(state.clone(), &paths.route_prefix)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            instrumentation,
+            crate::metrics::http::instrument,
+        ))
+        .layer(axum::middleware::from_fn(api::cors));
+    if !args.web_timeout.is_zero() {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            args.web_timeout,
+            api::timeout,
+        ));
+    }
 
     let mut listeners = Vec::new();
     for addr in &args.web_listen_address {
@@ -222,7 +285,102 @@ async fn serve(args: ServerArgs) -> ExitCode {
     for s in servers {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s).await;
     }
+    for t in gc_tasks {
+        t.abort();
+    }
+    drop(cluster);
     ExitCode::SUCCESS
+}
+
+/// Receivers used by the routing tree, and their integrations, as
+/// Alertmanager counts them for its metrics.
+fn used_receivers(config: &crate::config::Config) -> (usize, usize) {
+    let mut names = std::collections::HashSet::new();
+    config.root_route().walk(&mut |r| {
+        if !r.receiver.is_empty() {
+            names.insert(r.receiver.as_str());
+        }
+    });
+    let integrations = config
+        .receivers
+        .iter()
+        .filter(|r| names.contains(r.name.as_str()))
+        .map(|r| r.integration_count())
+        .sum();
+    (names.len(), integrations)
+}
+
+fn apply_config_metrics(metrics: &Metrics, config: &crate::config::Config, live: &Live) {
+    metrics.config.reload_succeeded(
+        config.original.as_bytes(),
+        crate::metrics::config::unix_now(),
+    );
+    let (receivers, integrations) = used_receivers(config);
+    metrics
+        .config
+        .set_counts(receivers, integrations, live.inhibitor.rules_len());
+}
+
+/// On every reload: rebuild what follows the configuration (routing tree,
+/// inhibitor), replay the alerts into it, and update the config metrics.
+fn install_reload_hook(coordinator: &Coordinator, state: &Arc<AppState>) {
+    let weak = Arc::downgrade(state);
+    coordinator.on_reload(Box::new(move |outcome| {
+        let Some(state) = weak.upgrade() else { return };
+        match outcome {
+            Ok(config) => {
+                let live = Live::new(config.clone());
+                state.alerts.set_observers(vec![live.inhibitor.clone()]);
+                apply_config_metrics(&state.metrics, config, &live);
+                state.set_live(live);
+            }
+            Err(_) => state.metrics.config.reload_failed(),
+        }
+    }));
+}
+
+/// Gauges computed at scrape time from the stores.
+fn register_metric_sources(state: &Arc<AppState>) {
+    let weak = Arc::downgrade(state);
+    state.metrics.api.set_alert_counts_source(move || {
+        let mut counts = crate::metrics::AlertCounts::default();
+        let Some(state) = weak.upgrade() else {
+            return counts;
+        };
+        let live = state.live();
+        let now = chrono::Utc::now();
+        state.alerts.for_each(|a| {
+            if a.resolved_at(now) {
+                return;
+            }
+            if state.silences.mutes(&a.labels, now).is_silenced()
+                || live.inhibitor.mutes(a, now).is_some()
+            {
+                counts.suppressed += 1;
+            } else {
+                counts.active += 1;
+            }
+        });
+        counts
+    });
+    let silences = state.silences.clone();
+    state.metrics.silences.set_silence_counts_source(move || {
+        let c = silences.counts(chrono::Utc::now());
+        crate::metrics::SilenceCounts {
+            active: c.active as u64,
+            pending: c.pending as u64,
+            expired: c.expired as u64,
+        }
+    });
+    let alerts = state.alerts.clone();
+    state
+        .metrics
+        .store
+        .set_source(move || crate::metrics::StoreStats {
+            per_alert_limit: alerts.per_alertname_limit() as u64,
+            limited_total: alerts.limited_total(),
+            limited_by_alertname: None,
+        });
 }
 
 fn source_name(args: &ServerArgs) -> String {

@@ -1,36 +1,130 @@
-//! HTTP endpoints. For now the operational ones: `/-/healthy`, `/-/ready` and
-//! `/-/reload`, mounted under the route prefix.
+//! HTTP endpoints, mounted under the route prefix: API v2, the operational
+//! endpoints (`/-/healthy`, `/-/ready`, `/-/reload`), `/metrics`, and API v1's
+//! "gone" answers.
 
-use std::sync::Arc;
+pub mod v2;
+
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 
+use crate::alert::Timestamp;
+use crate::config::Config;
 use crate::config::coordinator::Coordinator;
+use crate::dispatch::Route;
+use crate::inhibit::Inhibitor;
+use crate::matcher::compat::ParseMode;
+use crate::metrics::Metrics;
+use crate::silence::Silences;
+use crate::store::AlertStore;
+
+/// What follows the configuration: rebuilt on every (re)load.
+pub struct Live {
+    pub config: Arc<Config>,
+    pub route: Route,
+    pub inhibitor: Arc<Inhibitor>,
+    /// The configuration re-marshalled with defaults and masked secrets, as
+    /// `/api/v2/status` shows it.
+    pub original_yaml: String,
+}
+
+impl Live {
+    pub fn new(config: Arc<Config>) -> Live {
+        let route = Route::new(config.root_route());
+        let inhibitor = Arc::new(Inhibitor::new(&config.inhibit_rules));
+        let original_yaml = config.to_yaml();
+        Live {
+            config,
+            route,
+            inhibitor,
+            original_yaml,
+        }
+    }
+}
+
+/// This instance as a cluster member (shown in `/api/v2/status`).
+#[derive(Debug, Clone)]
+pub struct PeerInfo {
+    pub name: String,
+    pub address: String,
+}
 
 /// What the handlers share.
 pub struct AppState {
     pub coordinator: Arc<Coordinator>,
     /// Set once startup work is done.
     pub ready: AtomicBool,
+    pub alerts: Arc<AlertStore>,
+    pub silences: Arc<Silences>,
+    pub metrics: Arc<Metrics>,
+    pub matcher_mode: ParseMode,
+    pub started: Timestamp,
+    pub cluster: Option<PeerInfo>,
+    live: RwLock<Arc<Live>>,
+}
+
+impl AppState {
+    pub fn new(
+        coordinator: Arc<Coordinator>,
+        alerts: Arc<AlertStore>,
+        silences: Arc<Silences>,
+        metrics: Arc<Metrics>,
+        matcher_mode: ParseMode,
+        cluster: Option<PeerInfo>,
+        live: Live,
+    ) -> AppState {
+        AppState {
+            coordinator,
+            ready: AtomicBool::new(false),
+            alerts,
+            silences,
+            metrics,
+            matcher_mode,
+            started: chrono::Utc::now(),
+            cluster,
+            live: RwLock::new(Arc::new(live)),
+        }
+    }
+
+    /// The configuration-dependent parts in force.
+    pub fn live(&self) -> Arc<Live> {
+        self.live.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts a newly loaded configuration in force.
+    pub fn set_live(&self, live: Live) {
+        *self.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
+    }
+
+    pub(crate) fn metrics_received(&self, firing: bool) {
+        self.metrics.api.alert_received(firing);
+    }
+
+    pub(crate) fn metrics_invalid(&self) {
+        self.metrics.api.alert_invalid();
+    }
 }
 
 /// The router, with every endpoint under `route_prefix` (`/` or `/prefix`).
 pub fn router(state: Arc<AppState>, route_prefix: &str) -> Router {
-    let ops = Router::new()
+    let app = Router::new()
         .route("/-/healthy", get(ok_text).head(ok_empty))
         .route("/-/ready", get(ready).head(ready))
         .route("/-/reload", axum::routing::post(reload))
-        .with_state(state);
+        .route("/metrics", get(metrics))
+        .route("/api/v1/{*rest}", any(v1_gone))
+        .with_state(state.clone())
+        .merge(v2::router(state));
     if route_prefix == "/" {
-        ops
+        app
     } else {
         let target = route_prefix.to_string();
-        Router::new().nest(route_prefix, ops).route(
+        Router::new().nest(route_prefix, app).route(
             "/",
             get(move || async move {
                 (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()
@@ -62,6 +156,92 @@ async fn reload(State(s): State<Arc<AppState>>) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             format!("failed to reload config: {e}\n"),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (content_type, body) = s.metrics.render(accept);
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// API v1 was removed in Alertmanager 0.27; its routes answer 410.
+async fn v1_gone() -> Response {
+    v2::json_response(
+        StatusCode::GONE,
+        &serde_json::json!({
+            "status": "deprecated",
+            "error": "The Alertmanager v1 API was deprecated in version 0.16.0 and is removed as of version 0.27.0 - please use the equivalent route in the v2 API"
+        }),
+    )
+}
+
+/// CORS as Alertmanager's API answers it (`rs/cors` defaults): any origin,
+/// preflights for GET, POST and HEAD.
+pub async fn cors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let origin = req.headers().contains_key(header::ORIGIN);
+    let preflight_method = req
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_uppercase);
+    let is_v2 = req.uri().path().contains("/api/v2/");
+    if req.method() == axum::http::Method::OPTIONS
+        && origin
+        && let Some(m) = preflight_method
+    {
+        {
+            let mut resp = StatusCode::OK.into_response();
+            if matches!(m.as_str(), "GET" | "POST" | "HEAD") {
+                let h = resp.headers_mut();
+                h.insert(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    header::HeaderValue::from_static("*"),
+                );
+                if let Ok(v) = header::HeaderValue::from_str(&m) {
+                    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, v);
+                }
+            }
+            return resp;
+        }
+    }
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    if origin {
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            header::HeaderValue::from_static("*"),
+        );
+    }
+    if is_v2 {
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    resp
+}
+
+/// `--web.timeout`: requests taking longer get Go's `http.TimeoutHandler` answer.
+pub async fn timeout(
+    State(limit): State<std::time::Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            format!(
+                "Exceeded configured timeout of {}.\n",
+                crate::config::types::format_go_duration(limit)
+            ),
         )
             .into_response(),
     }

@@ -38,12 +38,17 @@ impl Source {
     }
 }
 
+/// Called after every reload attempt with its outcome (the new configuration
+/// or the error); the configuration is in force when the hook returns.
+pub type ReloadHook = Box<dyn Fn(&Result<Arc<Config>, ConfigError>) + Send + Sync>;
+
 /// Owns the current configuration and publishes every successful load.
 pub struct Coordinator {
     source: Source,
     opts: LoadOptions,
     current: watch::Sender<Arc<Config>>,
     reload_lock: Mutex<()>,
+    hooks: std::sync::RwLock<Vec<ReloadHook>>,
 }
 
 impl Coordinator {
@@ -56,6 +61,7 @@ impl Coordinator {
             opts,
             current,
             reload_lock: Mutex::new(()),
+            hooks: std::sync::RwLock::new(Vec::new()),
         })
     }
 
@@ -75,6 +81,20 @@ impl Coordinator {
         self.current.borrow().clone()
     }
 
+    /// Registers a hook run after every reload attempt.
+    pub fn on_reload(&self, hook: ReloadHook) {
+        self.hooks
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(hook);
+    }
+
+    fn run_hooks(&self, outcome: &Result<Arc<Config>, ConfigError>) {
+        for h in self.hooks.read().unwrap_or_else(|e| e.into_inner()).iter() {
+            h(outcome);
+        }
+    }
+
     /// A receiver that sees every configuration that takes effect.
     pub fn subscribe(&self) -> watch::Receiver<Arc<Config>> {
         self.current.subscribe()
@@ -91,13 +111,17 @@ impl Coordinator {
         tracing::info!(file = %self.source.describe(), "Loading configuration file");
         match Self::read(&self.source, self.opts) {
             Ok(cfg) => {
-                self.current.send_replace(Arc::new(cfg));
+                let cfg = Arc::new(cfg);
+                self.run_hooks(&Ok(cfg.clone()));
+                self.current.send_replace(cfg);
                 tracing::info!(file = %self.source.describe(), "Completed loading of configuration file");
                 Ok(())
             }
             Err(e) => {
                 tracing::error!(file = %self.source.describe(), err = %e, "Loading configuration file failed");
-                Err(e)
+                let outcome = Err(e);
+                self.run_hooks(&outcome);
+                outcome.map(|_| ())
             }
         }
     }

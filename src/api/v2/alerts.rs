@@ -1,0 +1,394 @@
+//! `GET/POST /alerts` and `GET /alerts/groups`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+use super::models::{AlertGroup, AlertStatus, GettableAlert, PostableAlert, ReceiverRef};
+use super::params::Query;
+use super::{decode_body, json_response, require_json, string_error, swagger_error, time};
+use crate::alert::{Alert, Fingerprint, LabelSet, Timestamp};
+use crate::api::{AppState, Live};
+use crate::matcher::{MatchType, Matcher, Regex, compat};
+
+/// Parses `filter` parameters (one matcher each, no braces).
+pub(super) fn parse_filter(state: &AppState, values: &[String]) -> Result<Vec<Matcher>, String> {
+    values
+        .iter()
+        .map(|v| {
+            compat::parse_matcher(v, state.matcher_mode).map(|(m, warning)| {
+                if let Some(w) = warning {
+                    tracing::warn!(origin = "api", "{w}");
+                }
+                m
+            })
+        })
+        .collect()
+}
+
+/// API filter semantics: for `=`/`=~` with an empty value an absent label
+/// passes; for `!=`/`!~` with an empty value a present label passes.
+pub(super) fn matches_filter(matchers: &[Matcher], labels: &LabelSet) -> bool {
+    matchers.iter().all(|m| {
+        let v = labels.get(m.name());
+        let empty = m.value().is_empty();
+        match m.op() {
+            MatchType::NotEqual | MatchType::NotRegexp if empty && v.is_some() => true,
+            MatchType::Equal | MatchType::Regexp if empty && v.is_none() => true,
+            _ => m.matches(v.unwrap_or("")),
+        }
+    })
+}
+
+fn receiver_filter(q: &Query) -> Result<Option<Regex>, Response> {
+    match q.first("receiver") {
+        None => Ok(None),
+        Some(r) => Regex::new_anchored(r).map(Some).map_err(|e| {
+            string_error(
+                StatusCode::BAD_REQUEST,
+                &format!("failed to parse receiver param: {e}"),
+            )
+        }),
+    }
+}
+
+/// The status an alert has right now: silenced and inhibited by whom.
+pub(super) struct Status {
+    pub silenced_by: Vec<String>,
+    pub inhibited_by: Vec<String>,
+}
+
+impl Status {
+    pub fn suppressed(&self) -> bool {
+        !self.silenced_by.is_empty() || !self.inhibited_by.is_empty()
+    }
+
+    fn to_api(&self, muted_by: Vec<String>) -> AlertStatus {
+        AlertStatus {
+            inhibited_by: self.inhibited_by.clone(),
+            silenced_by: self.silenced_by.clone(),
+            state: if self.suppressed() || !muted_by.is_empty() {
+                "suppressed"
+            } else {
+                "active"
+            },
+            muted_by,
+        }
+    }
+}
+
+pub(super) fn status_of(state: &AppState, live: &Live, alert: &Alert, now: Timestamp) -> Status {
+    let silenced_by = state.silences.mutes(&alert.labels, now).active;
+    let inhibited_by = live
+        .inhibitor
+        .mutes(alert, now)
+        .map(|fp| vec![fp.to_string()])
+        .unwrap_or_default();
+    Status {
+        silenced_by,
+        inhibited_by,
+    }
+}
+
+/// The query flags shared by `/alerts` and `/alerts/groups`.
+struct Flags {
+    active: bool,
+    silenced: bool,
+    inhibited: bool,
+}
+
+impl Flags {
+    fn from(q: &Query) -> Flags {
+        Flags {
+            active: q.bool_or("active", true),
+            silenced: q.bool_or("silenced", true),
+            inhibited: q.bool_or("inhibited", true),
+        }
+    }
+
+    fn keep(&self, s: &Status) -> bool {
+        if !self.active && !s.suppressed() {
+            return false;
+        }
+        if !self.silenced && !s.silenced_by.is_empty() {
+            return false;
+        }
+        if !self.inhibited && !s.inhibited_by.is_empty() {
+            return false;
+        }
+        true
+    }
+}
+
+fn to_api<'a>(
+    alert: &'a Alert,
+    status: &Status,
+    receivers: Vec<ReceiverRef<'a>>,
+    muted_by: Vec<String>,
+) -> GettableAlert<'a> {
+    GettableAlert {
+        annotations: &alert.annotations,
+        ends_at: time::format_opt(&alert.ends_at),
+        fingerprint: alert.fingerprint().to_string(),
+        receivers,
+        starts_at: time::format(&alert.starts_at),
+        status: status.to_api(muted_by),
+        updated_at: time::format(&alert.updated_at),
+        generator_url: &alert.generator_url,
+        labels: &alert.labels,
+    }
+}
+
+pub async fn get_alerts(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Response {
+    let q = Query::parse(raw.as_deref());
+    let matchers = match parse_filter(&state, q.all("filter")) {
+        Ok(m) => m,
+        Err(e) => return string_error(StatusCode::BAD_REQUEST, &e),
+    };
+    let receiver_re = match receiver_filter(&q) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let flags = Flags::from(&q);
+    let live = state.live();
+    let now = Utc::now();
+    let snapshot = state.alerts.snapshot();
+    let mut out: Vec<GettableAlert> = Vec::new();
+    for alert in &snapshot {
+        if alert.ends_at.is_some_and(|e| e < now) {
+            continue;
+        }
+        if !matches_filter(&matchers, &alert.labels) {
+            continue;
+        }
+        let routes = live.route.match_labels(&alert.labels);
+        if let Some(re) = &receiver_re
+            && !routes.iter().any(|r| re.is_match(&r.opts.receiver))
+        {
+            continue;
+        }
+        let status = status_of(&state, &live, alert, now);
+        if !flags.keep(&status) {
+            continue;
+        }
+        let receivers = routes
+            .iter()
+            .map(|r| ReceiverRef {
+                name: &r.opts.receiver,
+            })
+            .collect();
+        out.push(to_api(alert, &status, receivers, Vec::new()));
+    }
+    out.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+    json_response(StatusCode::OK, &out)
+}
+
+pub async fn post_alerts(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(resp) = require_json(&headers) {
+        return resp;
+    }
+    let posted: Vec<PostableAlert> = match decode_body("alerts", &body) {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    // Decode every alert first: a malformed one fails the whole request, as
+    // go-swagger decodes and validates the body before the handler runs.
+    let mut decoded = Vec::with_capacity(posted.len());
+    for (i, p) in posted.into_iter().enumerate() {
+        let Some(labels) = p.labels else {
+            return swagger_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                602,
+                &format!("{i}.labels in body is required"),
+            );
+        };
+        let parse = |s: Option<String>| -> Result<Option<Timestamp>, Response> {
+            match s {
+                None => Ok(None),
+                Some(s) => time::parse(&s).map_err(|e| {
+                    swagger_error(
+                        StatusCode::BAD_REQUEST,
+                        400,
+                        &format!("parsing alerts body from \"\" failed, because {e}"),
+                    )
+                }),
+            }
+        };
+        let starts_at = match parse(p.starts_at) {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        let ends_at = match parse(p.ends_at) {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        decoded.push((
+            labels,
+            p.annotations.unwrap_or_default(),
+            starts_at,
+            ends_at,
+            p.generator_url.unwrap_or_default(),
+        ));
+    }
+
+    let now = Utc::now();
+    let resolve_timeout = state.live().config.global().resolve_timeout.as_std();
+    let mut errors: Vec<String> = Vec::new();
+    for (labels, annotations, starts_at, ends_at, generator_url) in decoded {
+        // Labels with empty values are dropped, as Alertmanager does.
+        let labels = LabelSet::from_pairs(labels.0.into_iter().filter(|(_, v)| !v.is_empty()));
+        let annotations = LabelSet::from_pairs(annotations.0);
+        let starts_at = starts_at.or(ends_at).unwrap_or(now);
+        let (ends_at, timeout) = match ends_at {
+            Some(e) => (e, false),
+            None => (
+                now + chrono::Duration::from_std(resolve_timeout).unwrap_or_default(),
+                true,
+            ),
+        };
+        let firing = ends_at > now;
+        state.metrics_received(firing);
+        let alert = Alert {
+            labels,
+            annotations,
+            starts_at,
+            ends_at: Some(ends_at),
+            updated_at: now,
+            generator_url,
+            timeout,
+        };
+        if let Err(e) = alert.validate(state.matcher_mode) {
+            state.metrics_invalid();
+            errors.push(e);
+            continue;
+        }
+        if let Err(e) = state.alerts.put(alert, now) {
+            // As in Alertmanager, a limited alert is logged and skipped; the
+            // request still succeeds.
+            tracing::warn!(err = %e, "error on set alert");
+        }
+    }
+    if !errors.is_empty() {
+        tracing::error!(err = %errors.join("; "), "Failed to validate alerts");
+        return string_error(StatusCode::BAD_REQUEST, &errors.join("\n"));
+    }
+    StatusCode::OK.into_response()
+}
+
+/// Alertmanager's order of alerts within a group: by `job`, then `instance`
+/// (alerts without the label last), then the whole label set.
+fn group_alert_order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
+    for key in ["job", "instance"] {
+        match (a.labels.get(key), b.labels.get(key)) {
+            (Some(x), Some(y)) if x != y => return x.cmp(y),
+            (Some(_), None) => return std::cmp::Ordering::Less,
+            (None, Some(_)) => return std::cmp::Ordering::Greater,
+            _ => {}
+        }
+    }
+    a.labels.cmp_go(&b.labels)
+}
+
+pub async fn get_alert_groups(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let q = Query::parse(raw.as_deref());
+    let matchers = match parse_filter(&state, q.all("filter")) {
+        Ok(m) => m,
+        Err(e) => return string_error(StatusCode::BAD_REQUEST, &e),
+    };
+    let receiver_re = match receiver_filter(&q) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let flags = Flags::from(&q);
+    let live = state.live();
+    let now = Utc::now();
+    let snapshot = state.alerts.snapshot();
+
+    struct Group<'a> {
+        labels: LabelSet,
+        receiver: &'a str,
+        route_labels: &'a BTreeMap<String, String>,
+        alerts: Vec<(&'a Alert, Status)>,
+    }
+    // Groups keyed by (route id, group labels), as aggregation groups are.
+    let mut groups: HashMap<(&str, Fingerprint), Group> = HashMap::new();
+    let mut receivers_of: HashMap<Fingerprint, Vec<&str>> = HashMap::new();
+    for alert in &snapshot {
+        let routes = live.route.match_labels(&alert.labels);
+        receivers_of.insert(
+            alert.fingerprint(),
+            routes.iter().map(|r| r.opts.receiver.as_str()).collect(),
+        );
+        if alert.ends_at.is_some_and(|e| e < now) || !matches_filter(&matchers, &alert.labels) {
+            continue;
+        }
+        let mut status: Option<Status> = None;
+        for route in routes {
+            if let Some(re) = &receiver_re
+                && !re.is_match(&route.opts.receiver)
+            {
+                continue;
+            }
+            let st = status.get_or_insert_with(|| status_of(&state, &live, alert, now));
+            if !flags.keep(st) {
+                break;
+            }
+            let group_labels = route.group_labels(&alert.labels);
+            let key = (route.id(), group_labels.fingerprint());
+            let g = groups.entry(key).or_insert_with(|| Group {
+                labels: group_labels,
+                receiver: &route.opts.receiver,
+                route_labels: &route.opts.labels,
+                alerts: Vec::new(),
+            });
+            g.alerts.push((
+                alert,
+                Status {
+                    silenced_by: st.silenced_by.clone(),
+                    inhibited_by: st.inhibited_by.clone(),
+                },
+            ));
+        }
+    }
+    let mut list: Vec<Group> = groups.into_values().collect();
+    list.sort_by(|a, b| {
+        a.labels
+            .cmp_go(&b.labels)
+            .then_with(|| a.receiver.cmp(b.receiver))
+    });
+    let out: Vec<AlertGroup> = list
+        .into_iter()
+        .map(|mut g| {
+            g.alerts.sort_by(|(a, _), (b, _)| group_alert_order(a, b));
+            AlertGroup {
+                alerts: g
+                    .alerts
+                    .iter()
+                    .map(|(a, st)| {
+                        let receivers = receivers_of
+                            .get(&a.fingerprint())
+                            .map(|rs| rs.iter().map(|r| ReceiverRef { name: r }).collect())
+                            .unwrap_or_default();
+                        to_api(a, st, receivers, Vec::new())
+                    })
+                    .collect(),
+                labels: g.labels,
+                receiver: ReceiverRef { name: g.receiver },
+                route_labels: g.route_labels,
+            }
+        })
+        .collect();
+    json_response(StatusCode::OK, &out)
+}

@@ -1,0 +1,86 @@
+//! `GET /status` and `GET /receivers`.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::models::{
+    AlertmanagerStatus, ClusterStatus, ConfigOriginal, PeerStatus, Receiver, VersionInfo,
+};
+use super::params::Query;
+use super::{json_response, string_error, time};
+use crate::api::AppState;
+
+pub async fn get_status(State(state): State<Arc<AppState>>) -> Response {
+    let live = state.live();
+    let cluster = match &state.cluster {
+        Some(peer) => ClusterStatus {
+            name: Some(peer.name.clone()),
+            peers: vec![PeerStatus {
+                address: peer.address.clone(),
+                name: peer.name.clone(),
+            }],
+            status: "ready",
+        },
+        None => ClusterStatus {
+            name: None,
+            peers: Vec::new(),
+            status: "disabled",
+        },
+    };
+    let status = AlertmanagerStatus {
+        cluster,
+        config: ConfigOriginal {
+            original: live.original_yaml.clone(),
+        },
+        uptime: time::format(&state.started),
+        version_info: VersionInfo {
+            branch: "tocsin".to_string(),
+            build_date: String::new(),
+            build_user: String::new(),
+            go_version: "rust".to_string(),
+            revision: format!("tocsin-{}", env!("CARGO_PKG_VERSION")),
+            version: crate::cli::ALERTMANAGER_COMPAT_VERSION.to_string(),
+        },
+    };
+    json_response(StatusCode::OK, &status)
+}
+
+pub async fn get_receivers(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let q = Query::parse(raw.as_deref());
+    let matchers = match super::alerts::parse_filter(&state, q.all("receiver_matchers")) {
+        Ok(m) => m,
+        Err(e) => {
+            return string_error(
+                StatusCode::BAD_REQUEST,
+                &format!("failed to parse receiver_matchers param: {e}"),
+            );
+        }
+    };
+    let live = state.live();
+    let out: Vec<Receiver> = live
+        .config
+        .receivers
+        .iter()
+        .filter(|r| {
+            matchers.is_empty() || {
+                let labels: crate::alert::LabelSet = r
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                super::alerts::matches_filter(&matchers, &labels)
+            }
+        })
+        .map(|r| Receiver {
+            labels: &r.labels,
+            name: &r.name,
+        })
+        .collect();
+    json_response(StatusCode::OK, &out)
+}

@@ -1,0 +1,107 @@
+//! Timestamps as API v2 reads and writes them (go-openapi `strfmt.DateTime`):
+//! several ISO 8601 layouts in, RFC 3339 with milliseconds out.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+use crate::alert::Timestamp;
+
+/// Go's zero time, `0001-01-01T00:00:00Z`: "unset" in Alertmanager.
+pub fn is_go_zero(t: &Timestamp) -> bool {
+    *t == go_zero()
+}
+
+pub fn go_zero() -> Timestamp {
+    NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|n| Utc.from_utc_datetime(&n))
+        .expect("valid date")
+}
+
+/// Formats like `strfmt.DateTime`: `2026-01-02T03:04:05.678Z`.
+pub fn format(t: &Timestamp) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Formats an optional time, printing Go's zero time for `None`.
+pub fn format_opt(t: &Option<Timestamp>) -> String {
+    match t {
+        Some(t) => format(t),
+        None => "0001-01-01T00:00:00.000Z".to_string(),
+    }
+}
+
+/// Parses a date-time as `strfmt.ParseDateTime` does. The empty string is
+/// the Unix epoch (a go-openapi quirk); Go's zero time comes back as `None`.
+pub fn parse(s: &str) -> Result<Option<Timestamp>, String> {
+    if s.is_empty() {
+        return Ok(Some(Utc.timestamp_opt(0, 0).single().expect("epoch")));
+    }
+    let parsed = DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            // Offsets without a colon (`+0200`), with or without fractions.
+            DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z")
+                .ok()
+                .map(|d| d.with_timezone(&Utc))
+        })
+        .or_else(|| {
+            [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%dT%H:%MZ",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M:%S",
+            ]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+            .map(|n| Utc.from_utc_datetime(&n))
+        });
+    match parsed {
+        Some(t) if is_go_zero(&t) => Ok(None),
+        Some(t) => Ok(Some(t)),
+        None => Err(format!(
+            "parsing time {} as \"2006-01-02 15:04:05\": cannot parse {} as \"2006\"",
+            crate::config::types::go_quote(s),
+            crate::config::types::go_quote(s)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts() {
+        let want = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+        for s in [
+            "2026-01-02T03:04:05Z",
+            "2026-01-02T05:04:05+02:00",
+            "2026-01-02T05:04:05+0200",
+            "2026-01-02T03:04:05.000Z",
+            "2026-01-02T03:04:05.000000Z",
+            "2026-01-02T03:04:05",
+            "2026-01-02 03:04:05",
+        ] {
+            assert_eq!(parse(s).unwrap(), Some(want), "{s}");
+        }
+        let minute = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 0).unwrap();
+        assert_eq!(parse("2026-01-02T03:04Z").unwrap(), Some(minute));
+        assert_eq!(parse("2026-01-02T03:04").unwrap(), Some(minute));
+        assert_eq!(parse("0001-01-01T00:00:00Z").unwrap(), None);
+        assert_eq!(parse("0001-01-01T00:00:00.000Z").unwrap(), None);
+        assert_eq!(parse("").unwrap().unwrap().timestamp(), 0);
+        assert!(
+            parse("garbage")
+                .unwrap_err()
+                .starts_with("parsing time \"garbage\"")
+        );
+    }
+
+    #[test]
+    fn output_has_milliseconds() {
+        let t = Utc.timestamp_opt(1_700_000_000, 123_456_789).unwrap();
+        assert_eq!(format(&t), "2023-11-14T22:13:20.123Z");
+        assert_eq!(format_opt(&None), "0001-01-01T00:00:00.000Z");
+    }
+}
