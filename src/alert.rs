@@ -134,16 +134,33 @@ impl LabelSet {
         LabelSet(self.0.iter().filter(|l| keep(&l.name)).cloned().collect())
     }
 
-    /// Go's `LabelSet.Before`: compares names and values pairwise in order,
-    /// then by length.
+    /// Go's `LabelSet.Before` as a total order: the smaller set first; sets of
+    /// the same size compare at the first name (in sorted order of both sets'
+    /// names) that one of them lacks (the one lacking it first) or where the
+    /// values differ.
     pub fn cmp_go(&self, other: &LabelSet) -> std::cmp::Ordering {
-        for (a, b) in self.0.iter().zip(other.0.iter()) {
-            match a.name.cmp(&b.name).then_with(|| a.value.cmp(&b.value)) {
-                std::cmp::Ordering::Equal => continue,
-                o => return o,
+        use std::cmp::Ordering;
+        match self.0.len().cmp(&other.0.len()) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < self.0.len() && j < other.0.len() {
+            let (a, b) = (&self.0[i], &other.0[j]);
+            match a.name.cmp(&b.name) {
+                // `a.name` comes first and `other` lacks it.
+                Ordering::Less => return Ordering::Greater,
+                Ordering::Greater => return Ordering::Less,
+                Ordering::Equal => match a.value.cmp(&b.value) {
+                    Ordering::Equal => {
+                        i += 1;
+                        j += 1;
+                    }
+                    o => return o,
+                },
             }
         }
-        self.0.len().cmp(&other.0.len())
+        Ordering::Equal
     }
 
     /// Approximate heap bytes held by the set (for memory accounting).

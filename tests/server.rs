@@ -1,142 +1,19 @@
 //! End-to-end: the `tocsin` binary started on a loopback port, driven over
 //! HTTP and signals.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod common;
 
-/// A running server and the lines it has logged so far.
-struct Server {
-    child: Child,
-    addr: String,
-    logs: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
+use std::process::Command;
 
-impl Server {
-    fn start(dir: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tocsin"))
-            .current_dir(dir)
-            .args([
-                "--web.listen-address=127.0.0.1:0",
-                "--cluster.listen-address=",
-                "--storage.path",
-            ])
-            .arg(dir.join("data"))
-            .args(args)
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("tocsin starts");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut s = Server {
-            child,
-            addr: String::new(),
-            logs: rx,
-            seen: Vec::new(),
-        };
-        let line = s.wait_for_log("msg=\"Listening on\"");
-        s.addr = line
-            .split("address=")
-            .nth(1)
-            .and_then(|a| a.split_whitespace().next())
-            .expect("address in the Listening on line")
-            .to_string();
-        s
-    }
-
-    /// Waits (up to 30 s) for a log line containing `needle`.
-    fn wait_for_log(&mut self, needle: &str) -> String {
-        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
-            return l.clone();
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            match self.logs.recv_timeout(Duration::from_millis(200)) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => continue,
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        panic!(
-            "no log line with {needle:?}; saw:\n{}",
-            self.seen.join("\n")
-        );
-    }
-
-    fn request(&self, method: &str, path: &str) -> (u16, String) {
-        http(&self.addr, method, path)
-    }
-
-    fn signal(&self, sig: &str) {
-        let ok = Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{sig}");
-    }
-
-    fn wait_exit(&mut self) -> Option<i32> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                return st.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("server did not exit");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A minimal HTTP/1.1 request; returns status and body.
-fn http(addr: &str, method: &str, path: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    let status: u16 = resp
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status line");
-    let body = resp
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
+use common::Server;
 
 const GOOD: &str = "route:\n  receiver: a\nreceivers:\n  - name: a\n";
+
+/// Status and body of a request.
+fn st(s: &Server, method: &str, path: &str) -> (u16, String) {
+    let r = s.request(method, path);
+    (r.status, r.body)
+}
 
 #[test]
 fn health_ready_reload_and_graceful_exit() {
@@ -144,20 +21,20 @@ fn health_ready_reload_and_graceful_exit() {
     let cfg = dir.path().join("am.yml");
     std::fs::write(&cfg, GOOD).unwrap();
     let mut s = Server::start(dir.path(), &[&format!("--config.file={}", cfg.display())]);
-    assert_eq!(s.request("GET", "/-/healthy"), (200, "OK".to_string()));
-    assert_eq!(s.request("GET", "/-/ready"), (200, "OK".to_string()));
-    assert_eq!(s.request("GET", "/-/reload").0, 405);
-    assert_eq!(s.request("POST", "/-/reload"), (200, String::new()));
+    assert_eq!(st(&s, "GET", "/-/healthy"), (200, "OK".to_string()));
+    assert_eq!(st(&s, "GET", "/-/ready"), (200, "OK".to_string()));
+    assert_eq!(st(&s, "GET", "/-/reload").0, 405);
+    assert_eq!(st(&s, "POST", "/-/reload"), (200, String::new()));
 
     // An invalid config is refused with the reason; the server keeps running.
     std::fs::write(&cfg, "route:\n  receiver: missing\n").unwrap();
-    let (code, body) = s.request("POST", "/-/reload");
+    let (code, body) = st(&s, "POST", "/-/reload");
     assert_eq!(code, 500);
     assert_eq!(
         body,
         "failed to reload config: undefined receiver \"missing\" used in route\n"
     );
-    assert_eq!(s.request("GET", "/-/healthy").0, 200);
+    assert_eq!(st(&s, "GET", "/-/healthy").0, 200);
 
     // SIGHUP reloads too, and logs the outcome.
     std::fs::write(&cfg, GOOD).unwrap();
@@ -172,7 +49,7 @@ fn embedded_default_when_no_config() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Server::start(dir.path(), &[]);
     s.wait_for_log("using the embedded default configuration");
-    assert_eq!(s.request("GET", "/-/healthy").0, 200);
+    assert_eq!(st(&s, "GET", "/-/healthy").0, 200);
     s.signal("INT");
     assert_eq!(s.wait_exit(), Some(0));
 }
@@ -193,9 +70,9 @@ fn route_prefix_from_external_url() {
         dir.path(),
         &["--web.external-url=http://example.com:9093/am/"],
     );
-    assert_eq!(s.request("GET", "/am/-/healthy").0, 200);
-    assert_eq!(s.request("GET", "/-/healthy").0, 404);
-    assert_eq!(s.request("GET", "/").0, 302);
+    assert_eq!(st(&s, "GET", "/am/-/healthy").0, 200);
+    assert_eq!(st(&s, "GET", "/-/healthy").0, 404);
+    assert_eq!(st(&s, "GET", "/").0, 302);
 }
 
 #[test]

@@ -326,14 +326,10 @@ pub async fn get_alert_groups(
     let mut groups: HashMap<(&str, Fingerprint), Group> = HashMap::new();
     let mut receivers_of: HashMap<Fingerprint, Vec<&str>> = HashMap::new();
     for alert in &snapshot {
-        let routes = live.route.match_labels(&alert.labels);
-        receivers_of.insert(
-            alert.fingerprint(),
-            routes.iter().map(|r| r.opts.receiver.as_str()).collect(),
-        );
         if alert.ends_at.is_some_and(|e| e < now) || !matches_filter(&matchers, &alert.labels) {
             continue;
         }
+        let routes = live.route.match_labels(&alert.labels);
         let mut status: Option<Status> = None;
         for route in routes {
             if let Some(re) = &receiver_re
@@ -345,6 +341,11 @@ pub async fn get_alert_groups(
             if !flags.keep(st) {
                 break;
             }
+            // An alert's receivers are those of the groups it is shown in.
+            receivers_of
+                .entry(alert.fingerprint())
+                .or_default()
+                .push(&route.opts.receiver);
             let group_labels = route.group_labels(&alert.labels);
             let key = (route.id(), group_labels.fingerprint());
             let g = groups.entry(key).or_insert_with(|| Group {
@@ -361,6 +362,9 @@ pub async fn get_alert_groups(
                 },
             ));
         }
+    }
+    for rs in receivers_of.values_mut() {
+        rs.sort_unstable();
     }
     let mut list: Vec<Group> = groups.into_values().collect();
     list.sort_by(|a, b| {

@@ -1,0 +1,332 @@
+//! Test harness shared by the end-to-end and compatibility tests: starts the
+//! `tocsin` binary (or the reference Alertmanager) on loopback ports and
+//! talks HTTP to it.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A running server and the lines it has logged so far.
+pub struct Server {
+    pub child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    logs: mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn spawn_logs(child: &mut Child) -> mpsc::Receiver<String> {
+    let stderr = child.stderr.take().expect("stderr piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+impl Server {
+    /// Starts `tocsin` in `dir` with `args` (plus loopback listen addresses)
+    /// and waits until it logs its listening address.
+    pub fn start(dir: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+            .current_dir(dir)
+            .args([
+                "--web.listen-address=127.0.0.1:0",
+                "--cluster.listen-address=",
+                "--storage.path",
+            ])
+            .arg(dir.join("data"))
+            .args(args)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("tocsin starts");
+        let logs = spawn_logs(&mut child);
+        let mut s = Server {
+            child,
+            addr: String::new(),
+            logs,
+            seen: Vec::new(),
+            _dir: None,
+        };
+        let line = s.wait_for_log("msg=\"Listening on\"");
+        s.addr = line
+            .split("address=")
+            .nth(1)
+            .and_then(|a| a.split_whitespace().next())
+            .expect("address in the Listening on line")
+            .to_string();
+        s
+    }
+
+    /// Starts `tocsin` on a configuration text, in a fresh temporary directory.
+    pub fn with_config(config: &str, args: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("alertmanager.yml");
+        std::fs::write(&cfg, config).unwrap();
+        let mut all = vec![format!("--config.file={}", cfg.display())];
+        all.extend(args.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let mut s = Server::start(dir.path(), &refs);
+        s._dir = Some(dir);
+        s
+    }
+
+    /// Starts the reference Alertmanager 0.25 on a configuration text.
+    pub fn alertmanager(config: &str) -> Server {
+        let bin = Path::new("/usr/bin/prometheus-alertmanager");
+        assert!(
+            bin.exists(),
+            "{} is missing: install Debian's prometheus-alertmanager (see scripts/test)",
+            bin.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("alertmanager.yml");
+        std::fs::write(&cfg, config).unwrap();
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut child = Command::new(bin)
+            .arg(format!("--config.file={}", cfg.display()))
+            .arg(format!(
+                "--storage.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address={addr}"))
+            .arg("--cluster.listen-address=")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("alertmanager starts");
+        let logs = spawn_logs(&mut child);
+        let s = Server {
+            child,
+            addr,
+            logs,
+            seen: Vec::new(),
+            _dir: Some(dir),
+        };
+        s.wait_ready();
+        s
+    }
+
+    /// Polls `/-/ready` for up to 30 s.
+    pub fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(r) = try_request(&self.addr, "GET", "/-/ready", &[], b"")
+                && r.status == 200
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("{} did not become ready", self.addr);
+    }
+
+    /// Waits (up to 30 s) for a log line containing `needle`.
+    pub fn wait_for_log(&mut self, needle: &str) -> String {
+        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            match self.logs.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        panic!(
+            "no log line with {needle:?}; saw:\n{}",
+            self.seen.join("\n")
+        );
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        request(&self.addr, "GET", path, &[], b"")
+    }
+
+    pub fn post_json(&self, path: &str, body: &str) -> Response {
+        request(
+            &self.addr,
+            "POST",
+            path,
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+    }
+
+    pub fn request(&self, method: &str, path: &str) -> Response {
+        request(&self.addr, method, path, &[], b"")
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{sig}");
+    }
+
+    pub fn wait_exit(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("server did not exit");
+    }
+
+    /// The directory the server runs in (its config file lives there).
+    pub fn dir(&self) -> Option<PathBuf> {
+        self._dir.as_ref().map(|d| d.path().to_path_buf())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free loopback port (for servers that cannot be told to pick one).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An HTTP response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == &name.to_ascii_lowercase())
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A minimal HTTP/1.1 request (one connection per request).
+pub fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    try_request(addr, method, path, headers, body)
+        .unwrap_or_else(|e| panic!("{method} {path} on {addr}: {e}"))
+}
+
+pub fn try_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Response> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes())?;
+    s.write_all(body)?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Polls `check` every 50 ms until it returns true or `limit` passes.
+pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
