@@ -363,10 +363,22 @@ mod tests {
             ls(&[("a", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])),
             Less
         );
+        // Size decides first, whatever the names.
         assert_eq!(
             ls(&[("b", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])),
+            Less
+        );
+        assert_eq!(
+            ls(&[("b", "1"), ("c", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])),
             Greater
         );
+        // Of two sets of one size, the one lacking the first name in merged
+        // order comes first.
+        assert_eq!(
+            ls(&[("a", "9"), ("c", "1")]).cmp_go(&ls(&[("a", "9"), ("b", "1")])),
+            Less
+        );
+        assert_eq!(ls(&[("a", "1")]).cmp_go(&ls(&[("a", "1")])), Equal);
     }
 
     fn alert(start: i64, end: Option<i64>, updated: i64, timeout: bool) -> Alert {
