@@ -370,6 +370,10 @@ mod tests {
         );
         assert_eq!(
             ls(&[("b", "1"), ("c", "1")]).cmp_go(&ls(&[("a", "1"), ("b", "1")])),
+            Less
+        );
+        assert_eq!(
+            ls(&[("a", "1"), ("b", "1")]).cmp_go(&ls(&[("b", "1"), ("c", "1")])),
             Greater
         );
         // Of two sets of one size, the one lacking the first name in merged
