@@ -38,14 +38,18 @@ impl Server {
     /// Starts `tocsin` in `dir` with `args` (plus loopback listen addresses)
     /// and waits until it logs its listening address.
     pub fn start(dir: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tocsin"))
-            .current_dir(dir)
-            .args([
-                "--web.listen-address=127.0.0.1:0",
-                "--cluster.listen-address=",
-                "--storage.path",
-            ])
-            .arg(dir.join("data"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tocsin"));
+        cmd.current_dir(dir)
+            .arg("--web.listen-address=127.0.0.1:0")
+            .arg("--storage.path")
+            .arg(dir.join("data"));
+        if !args
+            .iter()
+            .any(|a| a.starts_with("--cluster.listen-address"))
+        {
+            cmd.arg("--cluster.listen-address=");
+        }
+        let mut child = cmd
             .args(args)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())

@@ -1,0 +1,120 @@
+//! A real Prometheus (Debian's `prometheus`) with a firing rule sends its
+//! alerts to Tocsin through `alerting.alertmanagers` (API v2), and they show
+//! up in `GET /api/v2/alerts` with Prometheus' labels, annotations and
+//! generator URL.
+
+#[path = "../tests/common/mod.rs"]
+mod harness;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use harness::Server;
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn prometheus_alerts_reach_tocsin() {
+    let bin = std::path::Path::new("/usr/bin/prometheus");
+    assert!(
+        bin.exists(),
+        "prometheus is missing: install Debian's prometheus (see scripts/test)"
+    );
+    let tocsin = Server::with_config(
+        "route:\n  receiver: a\n  group_by: [alertname]\nreceivers:\n- name: a\n",
+        &[],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rules.yml"),
+        r#"groups:
+- name: compat
+  interval: 1s
+  rules:
+  - alert: TocsinCompat
+    expr: vector(1)
+    labels:
+      severity: page
+      team: sre
+    annotations:
+      summary: "Compat alert with value {{ $value }}"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("prometheus.yml"),
+        format!(
+            r#"global:
+  evaluation_interval: 1s
+  external_labels:
+    cluster: compat
+rule_files: [rules.yml]
+alerting:
+  alertmanagers:
+  - api_version: v2
+    static_configs:
+    - targets: ['{}']
+"#,
+            tocsin.addr
+        ),
+    )
+    .unwrap();
+    let port = harness::free_port();
+    let _prom = Child(
+        Command::new(bin)
+            .current_dir(dir.path())
+            .arg(format!(
+                "--config.file={}",
+                dir.path().join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--rules.alert.resend-delay=1s")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus starts"),
+    );
+    let mut found = serde_json::Value::Null;
+    let ok = harness::eventually(Duration::from_secs(90), || {
+        let v = tocsin
+            .get("/api/v2/alerts?filter=alertname%3D%22TocsinCompat%22")
+            .json();
+        match v.as_array().and_then(|a| a.first()) {
+            Some(a) => {
+                found = a.clone();
+                true
+            }
+            None => false,
+        }
+    });
+    assert!(ok, "no alert from Prometheus within 90s");
+    assert_eq!(found["labels"]["alertname"], "TocsinCompat");
+    assert_eq!(found["labels"]["severity"], "page");
+    assert_eq!(found["labels"]["team"], "sre");
+    assert_eq!(
+        found["labels"]["cluster"], "compat",
+        "external labels are attached"
+    );
+    assert_eq!(found["annotations"]["summary"], "Compat alert with value 1");
+    let gen_url = found["generatorURL"].as_str().unwrap();
+    assert!(
+        gen_url.contains("/graph?g0.expr=vector%281%29"),
+        "{gen_url}"
+    );
+    assert_eq!(found["status"]["state"], "active");
+    assert_eq!(found["receivers"][0]["name"], "a");
+    // Prometheus sends an end time in the future: the alert is firing.
+    let ends: chrono::DateTime<chrono::Utc> = found["endsAt"].as_str().unwrap().parse().unwrap();
+    assert!(ends > chrono::Utc::now());
+}
