@@ -88,6 +88,7 @@ fn invalid_config_at_startup_exits_1() {
         .current_dir(dir.path())
         .arg(format!("--config.file={}", cfg.display()))
         .arg("--web.listen-address=127.0.0.1:0")
+        .arg("--cluster.listen-address=")
         .arg(format!(
             "--storage.path={}",
             dir.path().join("data").display()
@@ -106,7 +107,11 @@ fn json_logs_and_level_filter() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_tocsin"))
         .current_dir(dir.path())
-        .args(["--log.format=json", "--config.file=/nonexistent/am.yml"])
+        .args([
+            "--log.format=json",
+            "--config.file=/nonexistent/am.yml",
+            "--cluster.listen-address=",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -125,7 +130,11 @@ fn json_logs_and_level_filter() {
     );
     let out = Command::new(env!("CARGO_BIN_EXE_tocsin"))
         .current_dir(dir.path())
-        .args(["--log.level=error", "--config.file=/nonexistent/am.yml"])
+        .args([
+            "--log.level=error",
+            "--config.file=/nonexistent/am.yml",
+            "--cluster.listen-address=",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
