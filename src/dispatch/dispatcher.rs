@@ -1,0 +1,345 @@
+//! The dispatcher: follows the alert store, sorts alerts into aggregation
+//! groups along the routing tree, and flushes each group on its timer
+//! (`group_wait` first, then every `group_interval`) to the notification
+//! pipeline.
+//!
+//! Timers live in one heap served by one task: an idle group costs no task
+//! and no wake-ups. A configuration reload keeps the groups (alerts and
+//! timers) of every route whose identity and options did not change;
+//! Alertmanager restarts every timer instead (its issues #2492 and #3407).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::alert::{Alert, Fingerprint, Timestamp};
+use crate::store::AlertObserver;
+
+use super::group::{AggrGroup, Flush, GroupRoute, lock};
+use super::route::Route;
+
+/// Receives the flushes of aggregation groups: the notification pipeline.
+pub trait FlushHandler: Send + Sync {
+    /// Notifies about `flush`; true when the notification succeeded (then
+    /// the resolved alerts it carried are dropped from the group).
+    fn flush(&self, flush: Flush) -> Pin<Box<dyn Future<Output = bool> + Send + '_>>;
+}
+
+/// Identity of a group: the route it belongs to and its group labels.
+type GroupId = (String, Fingerprint);
+
+const SHARDS: usize = 16;
+
+/// A scheduled tick: when, a sequence number for stable ordering, the group
+/// and the generation of its timer (a rescheduled group's older ticks are
+/// stale).
+struct Tick {
+    at: Instant,
+    seq: u64,
+    group: Weak<AggrGroup>,
+    generation: u64,
+}
+
+impl PartialEq for Tick {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Tick {}
+impl PartialOrd for Tick {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Tick {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+struct Inner {
+    tree: RwLock<Arc<Route>>,
+    shards: Vec<Mutex<HashMap<GroupId, Arc<AggrGroup>>>>,
+    heap: Mutex<BinaryHeap<Reverse<Tick>>>,
+    wake: Notify,
+    seq: AtomicU64,
+    handler: RwLock<Arc<dyn FlushHandler>>,
+}
+
+/// The dispatcher. Cheap to clone; register it with the store as an
+/// [`AlertObserver`] and run [`Dispatcher::run`] on the runtime.
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+fn shard_of(id: &GroupId) -> usize {
+    (id.1.0 as usize ^ id.0.len()) % SHARDS
+}
+
+impl Dispatcher {
+    pub fn new(tree: Route, handler: Arc<dyn FlushHandler>) -> Dispatcher {
+        Dispatcher {
+            inner: Arc::new(Inner {
+                tree: RwLock::new(Arc::new(tree)),
+                shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+                heap: Mutex::new(BinaryHeap::new()),
+                wake: Notify::new(),
+                seq: AtomicU64::new(0),
+                handler: RwLock::new(handler),
+            }),
+        }
+    }
+
+    /// Replaces the pipeline that receives flushes (on reload).
+    pub fn set_handler(&self, handler: Arc<dyn FlushHandler>) {
+        *self
+            .inner
+            .handler
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = handler;
+    }
+
+    fn tree(&self) -> Arc<Route> {
+        self.inner
+            .tree
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts a new routing tree in force. Groups whose route keeps its
+    /// identity and options stay, with their alerts and timers; the others
+    /// are dropped. The caller then replays the stored alerts (which refills
+    /// kept groups idempotently and creates the new ones).
+    pub fn set_tree(&self, tree: Route) {
+        let mut routes: HashMap<String, GroupRoute> = HashMap::new();
+        tree.walk(&mut |r| {
+            routes.insert(
+                r.id().to_string(),
+                GroupRoute {
+                    id: r.id().to_string(),
+                    opts: r.opts.clone(),
+                },
+            );
+        });
+        for shard in &self.inner.shards {
+            lock(shard).retain(|(route_id, _), g| {
+                let keep = routes.get(route_id) == Some(&*g.route);
+                if !keep {
+                    // Its scheduled ticks become stale.
+                    lock(&g.timing).generation += 1;
+                }
+                keep
+            });
+        }
+        *self.inner.tree.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tree);
+    }
+
+    /// Every aggregation group (for the API and metrics).
+    pub fn groups(&self) -> Vec<Arc<AggrGroup>> {
+        let mut out = Vec::new();
+        for shard in &self.inner.shards {
+            out.extend(lock(shard).values().cloned());
+        }
+        out
+    }
+
+    pub fn group_count(&self) -> usize {
+        self.inner.shards.iter().map(|s| lock(s).len()).sum()
+    }
+
+    /// Routes an alert into its groups.
+    pub fn process(&self, alert: &Arc<Alert>, now: Timestamp) {
+        let tree = self.tree();
+        for route in tree.match_labels(&alert.labels) {
+            let labels = route.group_labels(&alert.labels);
+            let id: GroupId = (route.id().to_string(), labels.fingerprint());
+            let mut shard = lock(&self.inner.shards[shard_of(&id)]);
+            let (group, created) = match shard.get(&id) {
+                Some(g) => (g.clone(), false),
+                None => {
+                    let g = Arc::new(AggrGroup::new(
+                        route.key(),
+                        labels,
+                        Arc::new(GroupRoute {
+                            id: route.id().to_string(),
+                            opts: route.opts.clone(),
+                        }),
+                    ));
+                    shard.insert(id, g.clone());
+                    (g, true)
+                }
+            };
+            drop(shard);
+            let flush_now = group.insert(alert.clone(), now);
+            if flush_now {
+                self.schedule(&group, Duration::ZERO);
+            } else if created {
+                self.schedule(&group, route.opts.group_wait);
+            }
+        }
+    }
+
+    /// (Re)starts a group's timer: its next tick is `after` from now.
+    fn schedule(&self, group: &Arc<AggrGroup>, after: Duration) {
+        let generation = {
+            let mut timing = lock(&group.timing);
+            timing.generation += 1;
+            timing.generation
+        };
+        let tick = Tick {
+            at: Instant::now() + after,
+            seq: self.inner.seq.fetch_add(1, Ordering::Relaxed),
+            group: Arc::downgrade(group),
+            generation,
+        };
+        lock(&self.inner.heap).push(Reverse(tick));
+        self.inner.wake.notify_one();
+    }
+
+    fn is_current(&self, group: &Arc<AggrGroup>, generation: u64) -> bool {
+        lock(&group.timing).generation == generation
+    }
+
+    /// Serves the timers until the task is aborted.
+    pub async fn run(self) {
+        loop {
+            let next = lock(&self.inner.heap).peek().map(|Reverse(t)| t.at);
+            match next {
+                None => self.inner.wake.notified().await,
+                Some(at) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at) => {}
+                        _ = self.inner.wake.notified() => continue,
+                    }
+                }
+            }
+            let now = Instant::now();
+            let mut due = Vec::new();
+            {
+                let mut heap = lock(&self.inner.heap);
+                while heap.peek().is_some_and(|Reverse(t)| t.at <= now) {
+                    if let Some(Reverse(t)) = heap.pop() {
+                        due.push(t);
+                    }
+                }
+            }
+            for t in due {
+                let Some(group) = t.group.upgrade() else {
+                    continue;
+                };
+                if !self.is_current(&group, t.generation) {
+                    continue;
+                }
+                self.tick(group);
+            }
+        }
+    }
+
+    /// A group's timer fired: schedule the next tick, then flush (or, if a
+    /// flush is still running, flush again as soon as it ends).
+    fn tick(&self, group: Arc<AggrGroup>) {
+        self.schedule(&group, group.route.opts.group_interval);
+        {
+            let mut timing = lock(&group.timing);
+            timing.has_flushed = true;
+            if timing.flushing {
+                timing.tick_pending = true;
+                return;
+            }
+            timing.flushing = true;
+        }
+        let this = self.clone();
+        tokio::spawn(async move { this.flush_loop(group).await });
+    }
+
+    async fn flush_loop(&self, group: Arc<AggrGroup>) {
+        loop {
+            self.flush_once(&group).await;
+            let mut timing = lock(&group.timing);
+            if timing.tick_pending {
+                timing.tick_pending = false;
+                continue;
+            }
+            timing.flushing = false;
+            return;
+        }
+    }
+
+    async fn flush_once(&self, group: &Arc<AggrGroup>) {
+        let now = chrono::Utc::now();
+        let (alerts, resolved) = group.snapshot(now);
+        if alerts.is_empty() {
+            return;
+        }
+        let handler = self
+            .inner
+            .handler
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let flush = Flush {
+            group_key: group.key.clone(),
+            group_labels: group.labels.clone(),
+            route: group.route.clone(),
+            now,
+            alerts,
+        };
+        if handler.flush(flush).await {
+            group.delete_if_not_modified(&resolved);
+        }
+    }
+
+    /// Drops empty groups that are not flushing (Alertmanager's dispatcher
+    /// maintenance); returns how many were dropped.
+    pub fn maintain(&self) -> usize {
+        let mut dropped = 0;
+        for shard in &self.inner.shards {
+            lock(shard).retain(|_, g| {
+                let keep = !g.is_empty() || lock(&g.timing).flushing;
+                if !keep {
+                    // Stale ticks of a dropped group find it unregistered.
+                    lock(&g.timing).generation += 1;
+                    dropped += 1;
+                }
+                keep
+            });
+        }
+        dropped
+    }
+
+    /// Runs [`Dispatcher::maintain`] every `interval`.
+    pub fn spawn_maintenance(&self, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(interval);
+            t.tick().await;
+            loop {
+                t.tick().await;
+                this.maintain();
+            }
+        })
+    }
+}
+
+impl AlertObserver for Dispatcher {
+    fn on_put(&self, alert: &Arc<Alert>) {
+        self.process(alert, chrono::Utc::now());
+    }
+
+    fn on_remove(&self, _alert: &Arc<Alert>) {
+        // Groups keep their own view: resolved alerts leave a group after
+        // they have been notified.
+    }
+}
+
+#[cfg(test)]
+mod tests;
