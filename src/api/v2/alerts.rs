@@ -14,6 +14,7 @@ use super::params::Query;
 use super::{decode_body, json_response, require_json, string_error, swagger_error, time};
 use crate::alert::{Alert, Fingerprint, LabelSet, Timestamp};
 use crate::api::{AppState, Live};
+use crate::dispatch::group::alert_order;
 use crate::matcher::{MatchType, Matcher, Regex, compat};
 
 /// Parses `filter` parameters (one matcher each, no braces).
@@ -125,6 +126,26 @@ impl Flags {
     }
 }
 
+/// The query parameters shared by `/alerts` and `/alerts/groups`.
+struct AlertQuery {
+    matchers: Vec<Matcher>,
+    receiver_re: Option<Regex>,
+    flags: Flags,
+}
+
+impl AlertQuery {
+    fn parse(state: &AppState, raw: Option<&str>) -> Result<AlertQuery, Response> {
+        let q = Query::parse(raw);
+        let matchers = parse_filter(state, q.all("filter"))
+            .map_err(|e| string_error(StatusCode::BAD_REQUEST, &e))?;
+        Ok(AlertQuery {
+            matchers,
+            receiver_re: receiver_filter(&q)?,
+            flags: Flags::from(&q),
+        })
+    }
+}
+
 fn to_api<'a>(
     alert: &'a Alert,
     status: &Status,
@@ -145,16 +166,14 @@ fn to_api<'a>(
 }
 
 pub async fn get_alerts(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Response {
-    let q = Query::parse(raw.as_deref());
-    let matchers = match parse_filter(&state, q.all("filter")) {
-        Ok(m) => m,
-        Err(e) => return string_error(StatusCode::BAD_REQUEST, &e),
-    };
-    let receiver_re = match receiver_filter(&q) {
-        Ok(r) => r,
+    let AlertQuery {
+        matchers,
+        receiver_re,
+        flags,
+    } = match AlertQuery::parse(&state, raw.as_deref()) {
+        Ok(q) => q,
         Err(resp) => return resp,
     };
-    let flags = Flags::from(&q);
     let live = state.live();
     let now = Utc::now();
     let snapshot = state.alerts.snapshot();
@@ -284,34 +303,18 @@ pub async fn post_alerts(
     StatusCode::OK.into_response()
 }
 
-/// Alertmanager's order of alerts within a group: by `job`, then `instance`
-/// (alerts without the label last), then the whole label set.
-fn group_alert_order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
-    for key in ["job", "instance"] {
-        match (a.labels.get(key), b.labels.get(key)) {
-            (Some(x), Some(y)) if x != y => return x.cmp(y),
-            (Some(_), None) => return std::cmp::Ordering::Less,
-            (None, Some(_)) => return std::cmp::Ordering::Greater,
-            _ => {}
-        }
-    }
-    a.labels.cmp_go(&b.labels)
-}
-
 pub async fn get_alert_groups(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let q = Query::parse(raw.as_deref());
-    let matchers = match parse_filter(&state, q.all("filter")) {
-        Ok(m) => m,
-        Err(e) => return string_error(StatusCode::BAD_REQUEST, &e),
-    };
-    let receiver_re = match receiver_filter(&q) {
-        Ok(r) => r,
+    let AlertQuery {
+        matchers,
+        receiver_re,
+        flags,
+    } = match AlertQuery::parse(&state, raw.as_deref()) {
+        Ok(q) => q,
         Err(resp) => return resp,
     };
-    let flags = Flags::from(&q);
     let live = state.live();
     let now = Utc::now();
     let snapshot = state.alerts.snapshot();
@@ -375,7 +378,7 @@ pub async fn get_alert_groups(
     let out: Vec<AlertGroup> = list
         .into_iter()
         .map(|mut g| {
-            g.alerts.sort_by(|(a, _), (b, _)| group_alert_order(a, b));
+            g.alerts.sort_by(|(a, _), (b, _)| alert_order(a, b));
             AlertGroup {
                 alerts: g
                     .alerts
