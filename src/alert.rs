@@ -16,6 +16,20 @@ use crate::matcher::compat::{self, ParseMode};
 /// A point in time (UTC, nanosecond precision).
 pub type Timestamp = DateTime<Utc>;
 
+/// Go's zero time, `0001-01-01T00:00:00Z`, which Alertmanager reads as
+/// "unset" wherever a time is optional.
+pub fn go_zero_time() -> Timestamp {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0)
+        .single()
+        .expect("year 1 is representable")
+}
+
+/// Whether `t` is Go's zero time.
+pub fn is_go_zero(t: &Timestamp) -> bool {
+    *t == go_zero_time()
+}
+
 /// The identity of a label set: FNV-1a 64 over the sorted labels, as
 /// Prometheus' `model.LabelSet.Fingerprint` computes it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -13,25 +13,12 @@
 //! replacement still expired the old silence; v0.34 (and Tocsin) validate
 //! first.
 
-use chrono::{TimeZone, Utc};
-
 use super::{Silence, SilenceError};
 use crate::alert::Timestamp;
 use crate::config::types::go_quote;
 use crate::matcher::{MatchType, Matcher, ParseMode, Regex, is_valid_label_name};
 
-/// Go's zero time, `0001-01-01T00:00:00Z`, which Alertmanager reads as
-/// "unset".
-pub fn go_zero_time() -> Timestamp {
-    Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0)
-        .single()
-        .expect("year 1 is representable")
-}
-
-/// Whether `t` is Go's zero time.
-pub fn is_go_zero(t: &Timestamp) -> bool {
-    *t == go_zero_time()
-}
+pub use crate::alert::{go_zero_time, is_go_zero};
 
 fn invalid(msg: impl Into<String>) -> SilenceError {
     SilenceError::Invalid(msg.into())
@@ -155,6 +142,7 @@ mod tests {
     use super::*;
     use crate::matcher::Matchers;
     use MatchType::*;
+    use chrono::{TimeZone, Utc};
 
     fn t(secs: i64) -> Timestamp {
         Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()

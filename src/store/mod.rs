@@ -18,9 +18,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
-use crate::alert::{Alert, Fingerprint, Timestamp};
+use crate::alert::{Alert, Fingerprint, Timestamp, go_zero_time};
 
 use limits::Limits;
 
@@ -54,12 +54,6 @@ pub enum PutError {
 
 const SHARD_BITS: u32 = 6;
 const SHARDS: usize = 1 << SHARD_BITS;
-
-/// Go's zero `time.Time` (0001-01-01T00:00:00Z), what an unset end time
-/// compares as.
-fn go_zero_time() -> Timestamp {
-    DateTime::from_timestamp(-62_135_596_800, 0).expect("year 1 is representable")
-}
 
 fn go_time(t: Option<Timestamp>) -> Timestamp {
     t.unwrap_or_else(go_zero_time)

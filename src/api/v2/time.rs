@@ -1,21 +1,9 @@
 //! Timestamps as API v2 reads and writes them (go-openapi `strfmt.DateTime`):
 //! several ISO 8601 layouts in, RFC 3339 with milliseconds out.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
-use crate::alert::Timestamp;
-
-/// Go's zero time, `0001-01-01T00:00:00Z`: "unset" in Alertmanager.
-pub fn is_go_zero(t: &Timestamp) -> bool {
-    *t == go_zero()
-}
-
-pub fn go_zero() -> Timestamp {
-    NaiveDate::from_ymd_opt(1, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|n| Utc.from_utc_datetime(&n))
-        .expect("valid date")
-}
+use crate::alert::{Timestamp, is_go_zero};
 
 /// Formats like `strfmt.DateTime`: `2026-01-02T03:04:05.678Z`.
 pub fn format(t: &Timestamp) -> String {
