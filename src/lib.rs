@@ -15,6 +15,7 @@ pub mod inhibit;
 pub mod logging;
 pub mod matcher;
 pub mod metrics;
+pub mod nflog;
 pub mod server;
 pub mod silence;
 pub mod store;
