@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     }
     match cli.command {
         None => tocsin::server::run(cli.server),
+        Some(Command::Template { command }) => cli::template::main(&command),
         Some(Command::CheckConfig {
             files,
             enable_feature,

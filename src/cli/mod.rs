@@ -13,6 +13,7 @@ use crate::config::types::parse_go_duration;
 /// The version of Alertmanager whose API and configuration Tocsin implements.
 pub mod check_config;
 pub mod routes;
+pub mod template;
 
 pub const ALERTMANAGER_COMPAT_VERSION: &str = "0.34.0";
 
@@ -251,6 +252,11 @@ pub enum Command {
         /// Comma-separated experimental features (matcher parsing modes: classic-mode, utf8-strict-mode).
         #[arg(long = "enable-feature", default_value = "")]
         enable_feature: String,
+    },
+    /// Render template files.
+    Template {
+        #[command(subcommand)]
+        command: template::TemplateCommand,
     },
     /// View configuration.
     Config {

@@ -8,6 +8,12 @@
 //! be executed many times against a [`Value`]. Output and error messages match
 //! Go's byte for byte; see `testdata/core_golden.json`.
 //!
+//! On top of the engine sits Alertmanager's template layer: [`AmTemplates`]
+//! (built-in and user templates, text and HTML mode), the typed [`Data`]
+//! model, Go's `time` values ([`gotime`]), Alertmanager's functions
+//! ([`amfuncs`]) and html/template escaping ([`html`]); see
+//! `testdata/am_golden.json`.
+//!
 //! ```
 //! use tocsin::template::{Template, Value};
 //! let mut t = Template::new("t");
@@ -16,16 +22,24 @@
 //! assert_eq!(t.execute_to_string("t", &data).unwrap(), r#""a", "b""#);
 //! ```
 
+pub mod am;
+pub mod amfuncs;
+pub mod data;
+pub mod defaults;
 pub mod escape;
 pub mod exec;
 pub mod fmt;
 pub mod funcs;
+pub mod gotime;
+pub mod html;
 pub mod lex;
 pub mod node;
 pub mod parse;
 pub mod quote;
 pub mod value;
 
+#[cfg(test)]
+mod am_golden_tests;
 #[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]
@@ -36,6 +50,8 @@ mod tests;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use am::{AmTemplates, RouteLabelRenderer};
+pub use data::Data;
 pub use exec::MissingKey;
 pub use funcs::{Builtin, FuncMap, Function, Signature, Type};
 pub use node::Tree;
