@@ -40,18 +40,10 @@ pub fn run(files: &[String], opts: LoadOptions, out: &mut dyn Write) -> std::io:
     Ok(failed)
 }
 
-/// Expands the template globs and reads every file they match, failing as
-/// Alertmanager does on a malformed pattern or an unreadable file. (A glob that
-/// matches nothing is fine.)
+/// Parses the templates the globs match (a glob that matches nothing is
+/// fine), as `amtool check-config` does.
 pub fn check_template_files(globs: &[String]) -> Result<(), String> {
-    for g in globs {
-        let paths = glob::glob(g).map_err(|_| "syntax error in pattern".to_string())?;
-        for p in paths {
-            let p = p.map_err(|e| e.to_string())?;
-            std::fs::read(&p).map_err(|e| {
-                format!("open {}: {}", p.display(), crate::config::io_error_text(&e))
-            })?;
-        }
-    }
-    Ok(())
+    crate::template::AmTemplates::from_globs(globs)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -66,10 +66,11 @@ impl Coordinator {
     }
 
     fn read(source: &Source, opts: LoadOptions) -> Result<Config, ConfigError> {
-        let cfg = match source {
+        let mut cfg = match source {
             Source::File(p) => Config::load_file(p, opts)?,
             Source::Embedded => Config::load(EMBEDDED_DEFAULT, opts)?,
         };
+        cfg.load_templates()?;
         for w in &cfg.warnings {
             tracing::warn!(source = %source.describe(), "{w}");
         }

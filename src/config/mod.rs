@@ -85,6 +85,21 @@ pub struct Config {
     /// Warnings the matcher parser raised while loading (fallback mode).
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// The notification templates (built-ins plus `templates:`), parsed by
+    /// [`Config::load_templates`].
+    #[serde(skip)]
+    pub parsed_templates: Option<ParsedTemplates>,
+}
+
+/// Parsed notification templates, shared by everything built from one
+/// configuration.
+#[derive(Clone)]
+pub struct ParsedTemplates(pub std::sync::Arc<crate::template::AmTemplates>);
+
+impl std::fmt::Debug for ParsedTemplates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParsedTemplates")
+    }
 }
 
 /// How a configuration file is read.
@@ -152,6 +167,23 @@ impl Config {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         cfg.resolve_paths(&dir);
         Ok(cfg)
+    }
+
+    /// Parses the notification templates (the built-ins, then the files the
+    /// `templates:` globs match), failing as Alertmanager does.
+    pub fn load_templates(&mut self) -> Result<(), ConfigError> {
+        let t = crate::template::AmTemplates::from_globs(&self.templates)
+            .map_err(|e| ConfigError(format!("failed to parse templates: {e}")))?;
+        self.parsed_templates = Some(ParsedTemplates(std::sync::Arc::new(t)));
+        Ok(())
+    }
+
+    /// The parsed templates (the built-ins when none were loaded).
+    pub fn templates(&self) -> std::sync::Arc<crate::template::AmTemplates> {
+        match &self.parsed_templates {
+            Some(t) => t.0.clone(),
+            None => std::sync::Arc::new(crate::template::AmTemplates::builtin()),
+        }
     }
 
     /// The configuration re-marshalled as YAML, with defaults filled in and

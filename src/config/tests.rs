@@ -316,3 +316,24 @@ fn matcher_modes_apply_to_config() {
         "invalid label name \"service.name\" in group_by list"
     );
 }
+
+#[test]
+fn template_errors_fail_the_load() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.tmpl"),
+        "{{ define \"x\" }}{{ if }}{{ end }}",
+    )
+    .unwrap();
+    let p = dir.path().join("am.yml");
+    std::fs::write(&p, format!("{MINIMAL}templates: ['*.tmpl']\n")).unwrap();
+    let mut c = Config::load_file(&p, LoadOptions::default()).unwrap();
+    assert_eq!(
+        c.load_templates().unwrap_err().0,
+        "failed to parse templates: template: bad.tmpl:1: missing value for if"
+    );
+    std::fs::write(dir.path().join("bad.tmpl"), "{{ define \"x\" }}ok{{ end }}").unwrap();
+    c.load_templates().unwrap();
+    let t = c.templates();
+    assert!(t.template_names().iter().any(|n| n == "x"));
+}
