@@ -335,5 +335,5 @@ fn template_errors_fail_the_load() {
     std::fs::write(dir.path().join("bad.tmpl"), "{{ define \"x\" }}ok{{ end }}").unwrap();
     c.load_templates().unwrap();
     let t = c.templates();
-    assert!(t.template_names().iter().any(|n| n == "x"));
+    assert!(t.template_names().contains(&"x"));
 }
