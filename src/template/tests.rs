@@ -324,26 +324,3 @@ fn output_before_an_error_is_kept() {
     assert_eq!(out, ">a");
 }
 
-/// Rough timing of a short Alertmanager-like template (run with
-/// `cargo test -- --ignored --nocapture timing`).
-#[test]
-#[ignore]
-fn timing() {
-    let mut t = Template::new("t");
-    t.parse(
-        r#"[{{.Status | printf "%s"}}{{if eq .Status "firing"}}:{{len .Alerts}}{{end}}] {{range .Alerts}}{{.Labels.alertname}} {{end}}{{.CommonLabels.job}}"#,
-    )
-    .unwrap();
-    let data = json(
-        r#"{"Status":"firing","Alerts":[{"Labels":{"alertname":"A"}},{"Labels":{"alertname":"B"}}],"CommonLabels":{"job":"api"}}"#,
-    );
-    let n = 20000;
-    let start = std::time::Instant::now();
-    let mut out = String::new();
-    for _ in 0..n {
-        out.clear();
-        t.execute("t", &data, &mut out).unwrap();
-    }
-    let per = start.elapsed() / n;
-    eprintln!("{out} -> {per:?} per execution");
-}
