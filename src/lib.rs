@@ -16,6 +16,7 @@ pub mod logging;
 pub mod matcher;
 pub mod metrics;
 pub mod nflog;
+pub mod notify;
 pub mod server;
 pub mod silence;
 pub mod store;

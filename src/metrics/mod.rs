@@ -59,6 +59,7 @@ pub mod config;
 pub mod exposition;
 pub mod http;
 pub mod nflog;
+pub mod notify;
 pub mod process;
 pub mod registry;
 pub mod silences;

@@ -323,4 +323,3 @@ fn output_before_an_error_is_kept() {
     assert!(err.is_err());
     assert_eq!(out, ">a");
 }
-
