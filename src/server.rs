@@ -13,9 +13,13 @@ use crate::cli::{FeatureFlags, ServerArgs};
 use crate::cluster;
 use crate::config::LoadOptions;
 use crate::config::coordinator::{Coordinator, Source};
+use crate::dispatch::Dispatcher;
 use crate::logging;
 use crate::metrics::{BuildInfo, HttpInstrumentation, Metrics};
+use crate::nflog::NotificationLog;
+use crate::notify::pipeline::PipelineDeps;
 use crate::silence::{SilenceOptions, Silences};
+use crate::store::AlertObserver;
 use crate::store::{AlertStore, StoreOptions};
 
 /// Runs the server until it is told to stop; returns the process exit code.
@@ -213,9 +217,29 @@ async fn serve(args: ServerArgs) -> ExitCode {
         max_silence_size_bytes: usize::try_from(args.silences_max_silence_size_bytes).unwrap_or(0),
         mode: features.parse_mode(),
     }));
+    let nflog =
+        Arc::new(NotificationLog::new(args.data_retention).with_metrics(metrics.nflog.clone()));
+    let deps = PipelineDeps {
+        silences: silences.clone(),
+        nflog: nflog.clone(),
+        metrics: metrics.notify.clone(),
+        external_url: paths
+            .external_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string(),
+    };
     let config = coordinator.current();
-    let live = Live::new(config.clone());
-    alerts.set_observers(vec![live.inhibitor.clone()]);
+    let live = match Live::new(config.clone(), &deps) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(err = %e, "failed to build the notification pipeline");
+            return ExitCode::from(1);
+        }
+    };
+    let dispatcher = Dispatcher::new(live.route.clone(), live.pipeline.clone());
+    let dispatcher_observer: Arc<dyn AlertObserver> = Arc::new(dispatcher.clone());
+    alerts.set_observers(vec![live.inhibitor.clone(), dispatcher_observer.clone()]);
     apply_config_metrics(&metrics, &config, &live);
     let state = Arc::new(AppState::new(
         coordinator.clone(),
@@ -226,11 +250,20 @@ async fn serve(args: ServerArgs) -> ExitCode {
         cluster.as_ref().map(|c| c.peer.clone()),
         live,
     ));
-    install_reload_hook(&coordinator, &state);
+    install_reload_hook(
+        &coordinator,
+        &state,
+        deps,
+        dispatcher.clone(),
+        dispatcher_observer,
+    );
     register_metric_sources(&state);
-    let gc_tasks = [
+    let background = [
         alerts.clone().spawn_gc(args.alerts_gc_interval),
         silences.clone().spawn_gc(args.data_maintenance_interval),
+        nflog.clone().spawn_gc(args.data_maintenance_interval),
+        dispatcher.spawn_maintenance(args.dispatch_maintenance_interval),
+        tokio::spawn(dispatcher.clone().run()),
     ];
 
     let get_limit = usize::try_from(args.web_get_concurrency).unwrap_or(0);
@@ -285,7 +318,8 @@ async fn serve(args: ServerArgs) -> ExitCode {
     for s in servers {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s).await;
     }
-    for t in gc_tasks {
+    state.live().pipeline.cancel();
+    for t in background {
         t.abort();
     }
     drop(cluster);
@@ -322,19 +356,41 @@ fn apply_config_metrics(metrics: &Metrics, config: &crate::config::Config, live:
 }
 
 /// On every reload: rebuild what follows the configuration (routing tree,
-/// inhibitor), replay the alerts into it, and update the config metrics.
-fn install_reload_hook(coordinator: &Coordinator, state: &Arc<AppState>) {
+/// inhibitor, pipeline), hand the dispatcher the new tree (it keeps the
+/// groups of unchanged routes), replay the alerts, and update the config
+/// metrics. A pipeline that cannot be built refuses the reload.
+fn install_reload_hook(
+    coordinator: &Coordinator,
+    state: &Arc<AppState>,
+    deps: PipelineDeps,
+    dispatcher: Dispatcher,
+    dispatcher_observer: Arc<dyn AlertObserver>,
+) {
     let weak = Arc::downgrade(state);
     coordinator.on_reload(Box::new(move |outcome| {
-        let Some(state) = weak.upgrade() else { return };
+        let Some(state) = weak.upgrade() else {
+            return Ok(());
+        };
         match outcome {
             Ok(config) => {
-                let live = Live::new(config.clone());
+                let live = Live::new(config.clone(), &deps).map_err(crate::config::ConfigError)?;
+                state.live().pipeline.cancel();
+                dispatcher.set_handler(live.pipeline.clone());
+                dispatcher.set_tree(live.route.clone());
+                // Unregistering then registering the dispatcher replays every
+                // stored alert to it, atomically with respect to new ones.
                 state.alerts.set_observers(vec![live.inhibitor.clone()]);
+                state
+                    .alerts
+                    .set_observers(vec![live.inhibitor.clone(), dispatcher_observer.clone()]);
                 apply_config_metrics(&state.metrics, config, &live);
                 state.set_live(live);
+                Ok(())
             }
-            Err(_) => state.metrics.config.reload_failed(),
+            Err(_) => {
+                state.metrics.config.reload_failed();
+                Ok(())
+            }
         }
     }));
 }

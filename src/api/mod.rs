@@ -20,6 +20,7 @@ use crate::dispatch::Route;
 use crate::inhibit::Inhibitor;
 use crate::matcher::compat::ParseMode;
 use crate::metrics::Metrics;
+use crate::notify::pipeline::{Pipeline, PipelineDeps};
 use crate::silence::Silences;
 use crate::store::AlertStore;
 
@@ -28,22 +29,28 @@ pub struct Live {
     pub config: Arc<Config>,
     pub route: Route,
     pub inhibitor: Arc<Inhibitor>,
+    /// The notification pipeline the dispatcher flushes groups to.
+    pub pipeline: Arc<Pipeline>,
     /// The configuration re-marshalled with defaults and masked secrets, as
     /// `/api/v2/status` shows it.
     pub original_yaml: String,
 }
 
 impl Live {
-    pub fn new(config: Arc<Config>) -> Live {
+    /// Builds everything that follows a configuration; fails when an
+    /// integration cannot be built (a missing CA file, say).
+    pub fn new(config: Arc<Config>, deps: &PipelineDeps) -> Result<Live, String> {
         let route = Route::new(config.root_route());
         let inhibitor = Arc::new(Inhibitor::new(&config.inhibit_rules));
+        let pipeline = Arc::new(Pipeline::new(&config, inhibitor.clone(), deps.clone())?);
         let original_yaml = config.to_yaml();
-        Live {
+        Ok(Live {
             config,
             route,
             inhibitor,
+            pipeline,
             original_yaml,
-        }
+        })
     }
 }
 

@@ -301,7 +301,6 @@ pub enum RoutesCommand {
 /// startup when given, so that nothing is silently ignored.
 const NOT_YET_EFFECTIVE: &[&str] = &[
     "log.silences",
-    "dispatch.maintenance-interval",
     "dispatch.start-delay",
     "web.systemd-socket",
     "web.config.file",

@@ -39,8 +39,10 @@ impl Source {
 }
 
 /// Called after every reload attempt with its outcome (the new configuration
-/// or the error); the configuration is in force when the hook returns.
-pub type ReloadHook = Box<dyn Fn(&Result<Arc<Config>, ConfigError>) + Send + Sync>;
+/// or the error). For a new configuration the hook puts it in force, or
+/// refuses it with an error (then the reload fails and the old one stays).
+pub type ReloadHook =
+    Box<dyn Fn(&Result<Arc<Config>, ConfigError>) -> Result<(), ConfigError> + Send + Sync>;
 
 /// Owns the current configuration and publishes every successful load.
 pub struct Coordinator {
@@ -90,10 +92,11 @@ impl Coordinator {
             .push(hook);
     }
 
-    fn run_hooks(&self, outcome: &Result<Arc<Config>, ConfigError>) {
+    fn run_hooks(&self, outcome: &Result<Arc<Config>, ConfigError>) -> Result<(), ConfigError> {
         for h in self.hooks.read().unwrap_or_else(|e| e.into_inner()).iter() {
-            h(outcome);
+            h(outcome)?;
         }
+        Ok(())
     }
 
     /// A receiver that sees every configuration that takes effect.
@@ -113,7 +116,11 @@ impl Coordinator {
         match Self::read(&self.source, self.opts) {
             Ok(cfg) => {
                 let cfg = Arc::new(cfg);
-                self.run_hooks(&Ok(cfg.clone()));
+                if let Err(e) = self.run_hooks(&Ok(cfg.clone())) {
+                    tracing::error!(file = %self.source.describe(), err = %e, "Loading configuration file failed");
+                    let _ = self.run_hooks(&Err(e.clone()));
+                    return Err(e);
+                }
                 self.current.send_replace(cfg);
                 tracing::info!(file = %self.source.describe(), "Completed loading of configuration file");
                 Ok(())
@@ -121,7 +128,7 @@ impl Coordinator {
             Err(e) => {
                 tracing::error!(file = %self.source.describe(), err = %e, "Loading configuration file failed");
                 let outcome = Err(e);
-                self.run_hooks(&outcome);
+                let _ = self.run_hooks(&outcome);
                 outcome.map(|_| ())
             }
         }

@@ -259,31 +259,44 @@ impl Receiver {
         each(&mut self.mattermost_configs, dir);
     }
 
+    /// The number of entries of each integration kind, in Go's field order.
+    pub fn integration_counts(&self) -> [(&'static str, usize); 18] {
+        [
+            ("discord", self.discord_configs.len()),
+            ("email", self.email_configs.len()),
+            ("incidentio", self.incidentio_configs.len()),
+            ("pagerduty", self.pagerduty_configs.len()),
+            ("slack", self.slack_configs.len()),
+            ("webhook", self.webhook_configs.len()),
+            ("opsgenie", self.opsgenie_configs.len()),
+            ("wechat", self.wechat_configs.len()),
+            ("pushover", self.pushover_configs.len()),
+            ("victorops", self.victorops_configs.len()),
+            ("sns", self.sns_configs.len()),
+            ("telegram", self.telegram_configs.len()),
+            ("webex", self.webex_configs.len()),
+            ("msteams", self.msteams_configs.len()),
+            ("msteamsv2", self.msteamsv2_configs.len()),
+            ("jira", self.jira_configs.len()),
+            ("rocketchat", self.rocketchat_configs.len()),
+            ("mattermost", self.mattermost_configs.len()),
+        ]
+    }
+
     /// The number of integration entries (0 means notifications to this
     /// receiver succeed without doing anything).
     pub fn integration_count(&self) -> usize {
-        [
-            self.discord_configs.len(),
-            self.email_configs.len(),
-            self.incidentio_configs.len(),
-            self.pagerduty_configs.len(),
-            self.slack_configs.len(),
-            self.webhook_configs.len(),
-            self.opsgenie_configs.len(),
-            self.wechat_configs.len(),
-            self.pushover_configs.len(),
-            self.victorops_configs.len(),
-            self.sns_configs.len(),
-            self.telegram_configs.len(),
-            self.webex_configs.len(),
-            self.msteams_configs.len(),
-            self.msteamsv2_configs.len(),
-            self.jira_configs.len(),
-            self.rocketchat_configs.len(),
-            self.mattermost_configs.len(),
-        ]
-        .iter()
-        .sum()
+        self.integration_counts().iter().map(|(_, n)| n).sum()
+    }
+
+    /// The integration kinds this receiver uses that Tocsin cannot send to
+    /// yet (every kind but the webhook, for now).
+    pub fn unsupported_kinds(&self) -> Vec<String> {
+        self.integration_counts()
+            .iter()
+            .filter(|(kind, n)| *n > 0 && *kind != "webhook")
+            .map(|(kind, _)| kind.to_string())
+            .collect()
     }
 }
 

@@ -105,6 +105,10 @@ pub struct Metrics {
     pub store: StoreMetrics,
     /// `alertmanager_build_info` and `alertmanager_cluster_enabled`.
     pub build: BuildMetrics,
+    /// Notifications per integration.
+    pub notify: notify::NotifyMetrics,
+    /// The notification log.
+    pub nflog: NflogMetrics,
 }
 
 impl Metrics {
@@ -119,6 +123,8 @@ impl Metrics {
             silences: SilenceMetrics::register(&registry),
             store: StoreMetrics::register(&registry),
             build: BuildMetrics::register(&registry, build),
+            notify: notify::NotifyMetrics::register(&registry),
+            nflog: NflogMetrics::register(&registry),
             registry,
         };
         metrics

@@ -33,6 +33,7 @@
 
 pub mod http;
 pub mod json;
+pub mod pipeline;
 pub mod retry;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -334,3 +334,107 @@ pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A webhook sink on a loopback port: records every request body it gets and
+/// answers with the scripted status codes (then 200).
+pub struct Sink {
+    pub addr: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<(Instant, String)>>>,
+    script: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u16>>>,
+}
+
+impl Sink {
+    pub fn start() -> Sink {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let script = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let (r, sc) = (received.clone(), script.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                let (r, sc) = (r.clone(), sc.clone());
+                std::thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let mut len = 0usize;
+                        loop {
+                            let mut h = String::new();
+                            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let h = h.trim_end();
+                            if h.is_empty() {
+                                break;
+                            }
+                            if let Some((k, v)) = h.split_once(':')
+                                && k.eq_ignore_ascii_case("content-length")
+                            {
+                                len = v.trim().parse().unwrap_or(0);
+                            }
+                        }
+                        let mut body = vec![0; len];
+                        if reader.read_exact(&mut body).is_err() {
+                            return;
+                        }
+                        let status = sc.lock().unwrap().pop_front().unwrap_or(200);
+                        r.lock()
+                            .unwrap()
+                            .push((Instant::now(), String::from_utf8_lossy(&body).into_owned()));
+                        let resp = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n");
+                        if stream.write_all(resp.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Sink {
+            addr,
+            received,
+            script,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    /// Answers the next requests with these status codes.
+    pub fn script(&self, codes: &[u16]) {
+        self.script.lock().unwrap().extend(codes.iter().copied());
+    }
+
+    /// Every body received so far, parsed as JSON.
+    pub fn bodies(&self) -> Vec<serde_json::Value> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| serde_json::from_str(b).unwrap_or(serde_json::Value::String(b.clone())))
+            .collect()
+    }
+
+    pub fn times(&self) -> Vec<Instant> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(t, _)| *t)
+            .collect()
+    }
+
+    pub fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+
+    /// Waits up to `limit` until at least `n` requests arrived.
+    pub fn wait_for(&self, n: usize, limit: Duration) -> bool {
+        eventually(limit, || self.count() >= n)
+    }
+}

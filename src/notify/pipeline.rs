@@ -1,0 +1,298 @@
+//! The notification pipeline run at every flush of an aggregation group, in
+//! Alertmanager's order: inhibition, active and mute time intervals,
+//! silences, then for each integration of the receiver (in parallel) the
+//! cluster wait, the dedup check against the notification log, sending with
+//! retries, and recording what was sent.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::alert::Alert;
+use crate::config::Config;
+use crate::dispatch::{Flush, FlushHandler};
+use crate::inhibit::Inhibitor;
+use crate::metrics::notify::NotifyMetrics;
+use crate::nflog::{self, NotificationLog};
+use crate::silence::Silences;
+use crate::template::{AmTemplates, Data};
+use crate::timeinterval::{TimeInterval, contains_any};
+
+use super::{CancelToken, Integration, Notifier, NotifyContext, Templater, retry};
+
+/// Renders templated integration fields with Alertmanager's template data.
+pub struct AmTemplater {
+    templates: Arc<AmTemplates>,
+    external_url: String,
+}
+
+impl Templater for AmTemplater {
+    fn execute_text(
+        &self,
+        text: &str,
+        ctx: &NotifyContext,
+        alerts: &[Arc<Alert>],
+    ) -> Result<String, String> {
+        let owned: Vec<Alert> = alerts.iter().map(|a| (**a).clone()).collect();
+        let route_labels = ctx.route_labels.clone().unwrap_or_default();
+        let data = Data::new(
+            &ctx.receiver,
+            &ctx.group_labels,
+            &route_labels,
+            ctx.notification_reason.as_deref().unwrap_or(""),
+            &owned,
+            &self.external_url,
+            ctx.now,
+        );
+        self.templates
+            .execute_text(text, &data)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// What the pipeline shares with the rest of the process.
+#[derive(Clone)]
+pub struct PipelineDeps {
+    pub silences: Arc<Silences>,
+    pub nflog: Arc<NotificationLog>,
+    pub metrics: NotifyMetrics,
+    /// `--web.external-url` without a trailing slash.
+    pub external_url: String,
+}
+
+/// The pipeline of one configuration.
+pub struct Pipeline {
+    receivers: HashMap<String, Vec<Integration>>,
+    /// Integrations of each receiver that Tocsin cannot send to yet.
+    unsupported: HashMap<String, Vec<String>>,
+    inhibitor: Arc<Inhibitor>,
+    intervals: HashMap<String, Vec<TimeInterval>>,
+    deps: PipelineDeps,
+    cancel: CancelToken,
+}
+
+impl Pipeline {
+    /// Builds the integrations of every receiver of `config`.
+    pub fn new(
+        config: &Config,
+        inhibitor: Arc<Inhibitor>,
+        deps: PipelineDeps,
+    ) -> Result<Pipeline, String> {
+        let templater: Arc<dyn Templater> = Arc::new(AmTemplater {
+            templates: config.templates(),
+            external_url: deps.external_url.clone(),
+        });
+        let mut receivers = HashMap::new();
+        let mut unsupported: HashMap<String, Vec<String>> = HashMap::new();
+        for r in &config.receivers {
+            let mut integrations = Vec::new();
+            for (idx, w) in r.webhook_configs.iter().enumerate() {
+                let notifier: Arc<dyn Notifier> = Arc::new(
+                    super::webhook::Webhook::new(w, Some(templater.clone()))
+                        .map_err(|e| format!("receiver {}: webhook[{idx}]: {e}", r.name))?,
+                );
+                integrations.push(
+                    Integration::new(notifier, idx, w.send_resolved)
+                        .with_metrics(deps.metrics.integration("webhook")),
+                );
+            }
+            let missing = r.unsupported_kinds();
+            if !missing.is_empty() {
+                tracing::warn!(
+                    receiver = %r.name,
+                    integrations = %missing.join(","),
+                    "Integration not yet available in this version of Tocsin: notifications to it fail"
+                );
+                unsupported.insert(r.name.clone(), missing);
+            }
+            receivers.insert(r.name.clone(), integrations);
+        }
+        let intervals = config
+            .named_time_intervals()
+            .map(|n| (n.name.clone(), n.time_intervals.clone()))
+            .collect();
+        Ok(Pipeline {
+            receivers,
+            unsupported,
+            inhibitor,
+            intervals,
+            deps,
+            cancel: CancelToken::new(),
+        })
+    }
+
+    /// Cancels notifications in flight (the pipeline is being replaced).
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    fn in_any(&self, names: &[String], now: crate::alert::Timestamp) -> bool {
+        names.iter().any(|n| {
+            self.intervals
+                .get(n)
+                .is_some_and(|ti| contains_any(ti, now))
+        })
+    }
+
+    /// Runs the stages for one flush; true when every integration succeeded
+    /// (or nothing had to be sent).
+    pub async fn exec(&self, flush: Flush) -> bool {
+        let now = flush.now;
+        let opts = &flush.route.opts;
+        let receiver = opts.receiver.as_str();
+
+        let mut alerts = flush.alerts;
+        let before = alerts.len();
+        alerts.retain(|a| self.inhibitor.mutes(a, now).is_none());
+        self.count_suppressed("inhibition", before - alerts.len());
+        if alerts.is_empty() {
+            return true;
+        }
+        if !opts.active_time_intervals.is_empty() && !self.in_any(&opts.active_time_intervals, now)
+        {
+            self.count_suppressed("active_time_interval", alerts.len());
+            return true;
+        }
+        if self.in_any(&opts.mute_time_intervals, now) {
+            self.count_suppressed("mute_time_interval", alerts.len());
+            return true;
+        }
+        let before = alerts.len();
+        alerts.retain(|a| !self.deps.silences.mutes(&a.labels, now).is_silenced());
+        self.count_suppressed("silence", before - alerts.len());
+        if alerts.is_empty() {
+            return true;
+        }
+
+        let deadline =
+            tokio::time::Instant::now() + opts.group_interval.max(Duration::from_secs(10));
+        let mut ok = true;
+        if let Some(kinds) = self.unsupported.get(receiver) {
+            tracing::error!(
+                receiver,
+                integrations = %kinds.join(","),
+                num_alerts = alerts.len(),
+                "Notify for alerts failed: integration not yet available in this version of Tocsin"
+            );
+            ok = false;
+        }
+        let integrations = self
+            .receivers
+            .get(receiver)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let sends = integrations.iter().map(|i| {
+            self.notify_integration(
+                i,
+                &flush.group_key,
+                &flush.group_labels,
+                opts.repeat_interval,
+                receiver,
+                now,
+                deadline,
+                &alerts,
+            )
+        });
+        for result in futures_join(sends).await {
+            ok &= result;
+        }
+        ok
+    }
+
+    fn count_suppressed(&self, reason: &'static str, n: usize) {
+        if n > 0 {
+            self.deps.metrics.suppressed(reason).inc_by(n as u64);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn notify_integration(
+        &self,
+        integration: &Integration,
+        group_key: &str,
+        group_labels: &crate::alert::LabelSet,
+        repeat_interval: Duration,
+        receiver: &str,
+        now: crate::alert::Timestamp,
+        deadline: tokio::time::Instant,
+        alerts: &[Arc<Alert>],
+    ) -> bool {
+        let key = nflog::Receiver::new(receiver, integration.name(), integration.index() as u32);
+        let (firing, resolved) = nflog::partition_alerts(alerts.iter().map(|a| &**a), now);
+        let entry = self.deps.nflog.query(&key, group_key);
+        let reason = nflog::needs_update(
+            entry.as_ref(),
+            &firing,
+            &resolved,
+            repeat_interval,
+            integration.send_resolved(),
+            now,
+        );
+        if !reason.should_notify() {
+            return true;
+        }
+        let mut ctx = NotifyContext::new(receiver, group_key, now);
+        ctx.group_labels = group_labels.clone();
+        ctx.external_url = self.deps.external_url.clone();
+        ctx.deadline = Some(deadline);
+        ctx.cancel = self.cancel.clone();
+        match retry(integration, &ctx, alerts).await {
+            Ok(()) => {
+                self.deps.nflog.log(
+                    &key,
+                    group_key,
+                    &firing,
+                    &resolved,
+                    chrono::Utc::now(),
+                    repeat_interval * 2,
+                );
+                true
+            }
+            Err(e) => {
+                tracing::error!(
+                    receiver,
+                    integration = %integration,
+                    num_alerts = alerts.len(),
+                    err = %e.message,
+                    "Notify for alerts failed"
+                );
+                false
+            }
+        }
+    }
+}
+
+/// Awaits every future concurrently and returns their results in order.
+async fn futures_join<F: Future<Output = bool>>(futs: impl Iterator<Item = F>) -> Vec<bool> {
+    let mut set = Vec::new();
+    for f in futs {
+        set.push(Box::pin(f));
+    }
+    let mut results = vec![None; set.len()];
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => results[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    results.into_iter().map(|r| r.unwrap_or(false)).collect()
+}
+
+impl FlushHandler for Pipeline {
+    fn flush(&self, flush: Flush) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
+        Box::pin(self.exec(flush))
+    }
+}
