@@ -237,7 +237,11 @@ async fn serve(args: ServerArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let dispatcher = Dispatcher::new(live.route.clone(), live.pipeline.clone());
+    let dispatcher = Dispatcher::with_metrics(
+        live.route.clone(),
+        live.pipeline.clone(),
+        metrics.dispatch.clone(),
+    );
     let dispatcher_observer: Arc<dyn AlertObserver> = Arc::new(dispatcher.clone());
     alerts.set_observers(vec![live.inhibitor.clone(), dispatcher_observer.clone()]);
     apply_config_metrics(&metrics, &config, &live);

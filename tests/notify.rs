@@ -151,3 +151,93 @@ fn silenced_and_inhibited_alerts_are_not_sent() {
         "inhibited: {names:?}"
     );
 }
+
+#[test]
+fn burst_of_ten_thousand_groups_without_loss_or_duplicates() {
+    let sink = Sink::start();
+    let s = Server::with_config(&config(&sink, ""), &[]);
+    const N: usize = 10_000;
+    for start in (0..N).step_by(1000) {
+        let batch: Vec<String> = (start..start + 1000)
+            .map(|i| format!(r#"{{"labels":{{"alertname":"Burst{i}","severity":"page"}}}}"#))
+            .collect();
+        post(&s, &format!("[{}]", batch.join(",")));
+    }
+    assert!(
+        sink.wait_for(N, Duration::from_secs(120)),
+        "got {} of {N}",
+        sink.count()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let mut keys: Vec<String> = sink
+        .bodies()
+        .iter()
+        .map(|b| b["groupKey"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(keys.len(), N, "no extra notifications");
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), N, "no duplicates");
+    let m = s.get("/metrics").body;
+    assert!(
+        m.contains(&format!("alertmanager_dispatcher_aggregation_groups {N}")),
+        "{m}"
+    );
+}
+
+#[test]
+fn a_hanging_receiver_times_out_and_blocks_no_other_group() {
+    let slow = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let slow_url = format!("http://{}/hang", slow.local_addr().unwrap());
+    // Accept connections and never answer.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in slow.incoming() {
+            held.push(c);
+        }
+    });
+    let sink = Sink::start();
+    let cfg = format!(
+        "route:\n  receiver: fast\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 10s\n  routes:\n  - matchers: [alertname=\"Slow\"]\n    receiver: slow\nreceivers:\n- name: fast\n  webhook_configs:\n  - url: {}\n- name: slow\n  webhook_configs:\n  - url: {slow_url}\n    timeout: 1s\n- name: wrong\n  webhook_configs:\n  - url: http://127.0.0.1:1/nothing-listens-here\n",
+        sink.url()
+    );
+    let mut s = Server::with_config(&cfg, &[]);
+    post(
+        &s,
+        r#"[{"labels":{"alertname":"Slow"}},{"labels":{"alertname":"Fast"}}]"#,
+    );
+    assert!(
+        sink.wait_for(1, Duration::from_secs(10)),
+        "the fast group is not held up"
+    );
+    assert_eq!(sink.bodies()[0]["groupLabels"]["alertname"], "Fast");
+    // The hanging receiver fails with the configured timeout, visibly.
+    let line = s.wait_for_log("Notify for alerts failed");
+    assert!(line.contains("receiver=slow"), "{line}");
+    assert!(
+        line.contains("configured webhook timeout reached (1s)"),
+        "{line}"
+    );
+    let m = s.get("/metrics").body;
+    assert!(
+        m.contains("alertmanager_notification_requests_failed_total{integration=\"webhook\"}"),
+        "{m}"
+    );
+}
+
+#[test]
+fn a_wrong_url_fails_clearly() {
+    let cfg = "route:\n  receiver: wrong\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 5s\nreceivers:\n- name: wrong\n  webhook_configs:\n  - url: http://127.0.0.1:1/nothing-listens-here\n";
+    let mut s = Server::with_config(cfg, &[]);
+    post(&s, r#"[{"labels":{"alertname":"W"}}]"#);
+    let line = s.wait_for_log("Notify for alerts failed");
+    assert!(line.contains("receiver=wrong"), "{line}");
+    assert!(line.contains("connection refused"), "{line}");
+    assert!(line.contains("notify retry canceled after"), "{line}");
+    let m = s.get("/metrics").body;
+    assert!(
+        m.contains("alertmanager_notifications_failed_total{integration=\"webhook\",reason=\"contextDeadlineExceeded\"} 1")
+            || m.contains("alertmanager_notifications_failed_total{integration=\"webhook\",reason=\"other\"} 1"),
+        "{m}"
+    );
+}

@@ -20,6 +20,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::alert::{Alert, Fingerprint, Timestamp};
+use crate::metrics::dispatch::DispatchMetrics;
 use crate::store::AlertObserver;
 
 use super::group::{AggrGroup, Flush, GroupRoute, lock};
@@ -71,6 +72,7 @@ struct Inner {
     wake: Notify,
     seq: AtomicU64,
     handler: RwLock<Arc<dyn FlushHandler>>,
+    metrics: Option<DispatchMetrics>,
 }
 
 /// The dispatcher. Cheap to clone; register it with the store as an
@@ -86,6 +88,23 @@ fn shard_of(id: &GroupId) -> usize {
 
 impl Dispatcher {
     pub fn new(tree: Route, handler: Arc<dyn FlushHandler>) -> Dispatcher {
+        Dispatcher::build(tree, handler, None)
+    }
+
+    /// Like [`Dispatcher::new`], keeping Alertmanager's dispatcher metrics.
+    pub fn with_metrics(
+        tree: Route,
+        handler: Arc<dyn FlushHandler>,
+        metrics: DispatchMetrics,
+    ) -> Dispatcher {
+        Dispatcher::build(tree, handler, Some(metrics))
+    }
+
+    fn build(
+        tree: Route,
+        handler: Arc<dyn FlushHandler>,
+        metrics: Option<DispatchMetrics>,
+    ) -> Dispatcher {
         Dispatcher {
             inner: Arc::new(Inner {
                 tree: RwLock::new(Arc::new(tree)),
@@ -94,7 +113,14 @@ impl Dispatcher {
                 wake: Notify::new(),
                 seq: AtomicU64::new(0),
                 handler: RwLock::new(handler),
+                metrics,
             }),
+        }
+    }
+
+    fn update_group_gauge(&self) {
+        if let Some(m) = &self.inner.metrics {
+            m.aggregation_groups.set(self.group_count() as i64);
         }
     }
 
@@ -141,6 +167,7 @@ impl Dispatcher {
             });
         }
         *self.inner.tree.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tree);
+        self.update_group_gauge();
     }
 
     /// Every aggregation group (for the API and metrics).
@@ -158,6 +185,18 @@ impl Dispatcher {
 
     /// Routes an alert into its groups.
     pub fn process(&self, alert: &Arc<Alert>, now: Timestamp) {
+        let started = std::time::Instant::now();
+        let mut created_any = false;
+        self.route_alert(alert, now, &mut created_any);
+        if let Some(m) = &self.inner.metrics {
+            m.processing_duration.observe_duration(started.elapsed());
+            if created_any {
+                m.aggregation_groups.inc();
+            }
+        }
+    }
+
+    fn route_alert(&self, alert: &Arc<Alert>, now: Timestamp, created_any: &mut bool) {
         let tree = self.tree();
         for route in tree.match_labels(&alert.labels) {
             let labels = route.group_labels(&alert.labels);
@@ -179,6 +218,7 @@ impl Dispatcher {
                 }
             };
             drop(shard);
+            *created_any |= created;
             let flush_now = group.insert(alert.clone(), now);
             if flush_now {
                 self.schedule(&group, Duration::ZERO);
@@ -313,6 +353,7 @@ impl Dispatcher {
                 keep
             });
         }
+        self.update_group_gauge();
         dropped
     }
 

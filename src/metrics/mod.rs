@@ -56,6 +56,7 @@
 pub mod api;
 pub mod build;
 pub mod config;
+pub mod dispatch;
 pub mod exposition;
 pub mod http;
 pub mod nflog;
@@ -105,6 +106,8 @@ pub struct Metrics {
     pub store: StoreMetrics,
     /// `alertmanager_build_info` and `alertmanager_cluster_enabled`.
     pub build: BuildMetrics,
+    /// Aggregation groups and alert routing time.
+    pub dispatch: dispatch::DispatchMetrics,
     /// Notifications per integration.
     pub notify: notify::NotifyMetrics,
     /// The notification log.
@@ -123,6 +126,7 @@ impl Metrics {
             silences: SilenceMetrics::register(&registry),
             store: StoreMetrics::register(&registry),
             build: BuildMetrics::register(&registry, build),
+            dispatch: dispatch::DispatchMetrics::register(&registry),
             notify: notify::NotifyMetrics::register(&registry),
             nflog: NflogMetrics::register(&registry),
             registry,
