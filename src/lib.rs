@@ -13,6 +13,7 @@ pub mod config;
 pub mod dispatch;
 pub mod inhibit;
 pub mod logging;
+pub mod maintenance;
 pub mod matcher;
 pub mod metrics;
 pub mod nflog;

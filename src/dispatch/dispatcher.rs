@@ -360,13 +360,8 @@ impl Dispatcher {
     /// Runs [`Dispatcher::maintain`] every `interval`.
     pub fn spawn_maintenance(&self, interval: Duration) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
-        tokio::spawn(async move {
-            let mut t = tokio::time::interval(interval);
-            t.tick().await;
-            loop {
-                t.tick().await;
-                this.maintain();
-            }
+        crate::maintenance::spawn_periodic("dispatcher maintenance", interval, move || {
+            this.maintain();
         })
     }
 }

@@ -234,21 +234,12 @@ impl NotificationLog {
     /// counting each run in `alertmanager_nflog_maintenance_total`. A zero
     /// interval is refused, as upstream refuses to run maintenance.
     pub fn spawn_gc(self: Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            if interval.is_zero() {
-                tracing::error!("notification log GC interval is zero, not running GC");
-                return;
+        crate::maintenance::spawn_periodic("notification log GC", interval, move || {
+            if let Some(m) = &self.metrics {
+                m.maintenance.inc();
             }
-            let start = tokio::time::Instant::now() + interval;
-            let mut ticker = tokio::time::interval_at(start, interval);
-            loop {
-                ticker.tick().await;
-                if let Some(m) = &self.metrics {
-                    m.maintenance.inc();
-                }
-                let removed = self.gc(Utc::now());
-                tracing::debug!(removed, "notification log garbage collection done");
-            }
+            let removed = self.gc(Utc::now());
+            tracing::debug!(removed, "notification log garbage collection done");
         })
     }
 

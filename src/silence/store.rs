@@ -404,18 +404,9 @@ impl Silences {
     /// on the current tokio runtime, until the task is aborted. A zero
     /// interval is refused, as upstream refuses to run maintenance.
     pub fn spawn_gc(self: Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            if interval.is_zero() {
-                tracing::error!("silence GC interval is zero, not running GC");
-                return;
-            }
-            let start = tokio::time::Instant::now() + interval;
-            let mut ticker = tokio::time::interval_at(start, interval);
-            loop {
-                ticker.tick().await;
-                let removed = self.gc(Utc::now());
-                tracing::debug!(removed, "silence garbage collection done");
-            }
+        crate::maintenance::spawn_periodic("silence GC", interval, move || {
+            let removed = self.gc(Utc::now());
+            tracing::debug!(removed, "silence garbage collection done");
         })
     }
 

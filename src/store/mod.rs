@@ -217,15 +217,9 @@ impl AlertStore {
     /// Runs [`gc`](Self::gc) every `interval` (the first run one interval
     /// from now) until the task is aborted.
     pub fn spawn_gc(self: Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            let start = tokio::time::Instant::now() + interval;
-            let mut ticker = tokio::time::interval_at(start, interval);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticker.tick().await;
-                let removed = self.gc(Utc::now());
-                tracing::debug!(removed = removed.len(), "alert store garbage collection");
-            }
+        crate::maintenance::spawn_periodic("alert GC", interval, move || {
+            let removed = self.gc(Utc::now());
+            tracing::debug!(removed = removed.len(), "alert store garbage collection");
         })
     }
 
