@@ -17,12 +17,36 @@ pub struct Location {
     zone: Zone,
 }
 
+/// A zone as Go's `time.LoadLocation` resolves a name (shared with the
+/// template layer's `time.Location`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Zone {
+pub enum Zone {
     Utc,
     /// The process's zone: the `TZ` environment variable, else `/etc/localtime`.
     Local,
     Named(Tz),
+}
+
+/// Resolves a zone name with `time.LoadLocation`'s rules and error messages.
+/// Names are case-sensitive. The system zoneinfo aliases `posix/<zone>` and
+/// `right/<zone>` are accepted as `<zone>` (the leap seconds of `right/` are
+/// ignored).
+pub fn load_zone(name: &str) -> Result<Zone, String> {
+    match name {
+        "" | "UTC" => return Ok(Zone::Utc),
+        "Local" => return Ok(Zone::Local),
+        _ => {}
+    }
+    if name.contains("..") || name.starts_with('/') || name.starts_with('\\') {
+        return Err("time: invalid location name".to_string());
+    }
+    let base = name
+        .strip_prefix("posix/")
+        .or_else(|| name.strip_prefix("right/"))
+        .unwrap_or(name);
+    base.parse()
+        .map(Zone::Named)
+        .map_err(|_| format!("unknown time zone {name}"))
 }
 
 impl Location {
@@ -40,28 +64,15 @@ impl Location {
         }
     }
 
-    /// Loads a zone by name with `time.LoadLocation`'s rules and error messages. Names are
-    /// case-sensitive. The system zoneinfo aliases `posix/<zone>` and `right/<zone>` are
-    /// accepted as `<zone>` (the leap seconds of `right/` are ignored).
+    /// Loads a zone by name (see [`load_zone`]).
     pub fn load(name: &str) -> Result<Self, String> {
-        match name {
-            "" | "UTC" => return Ok(Location::utc()),
-            "Local" => return Ok(Location::local()),
-            _ => {}
-        }
-        if name.contains("..") || name.starts_with('/') || name.starts_with('\\') {
-            return Err("time: invalid location name".to_string());
-        }
-        let base = name
-            .strip_prefix("posix/")
-            .or_else(|| name.strip_prefix("right/"))
-            .unwrap_or(name);
-        let tz: Tz = base
-            .parse()
-            .map_err(|_| format!("unknown time zone {name}"))?;
-        Ok(Location {
-            name: name.to_string(),
-            zone: Zone::Named(tz),
+        Ok(match load_zone(name)? {
+            Zone::Utc => Location::utc(),
+            Zone::Local => Location::local(),
+            zone => Location {
+                name: name.to_string(),
+                zone,
+            },
         })
     }
 

@@ -9,7 +9,7 @@
 //! from 0.25 here only by that fix's absence.
 
 mod eval;
-mod location;
+pub mod location;
 mod parse;
 
 use serde::{Deserialize, Deserializer, Serialize};

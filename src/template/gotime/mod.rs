@@ -146,24 +146,14 @@ fn tz_lookup(tz: Tz, secs: i64) -> (Cow<'static, str>, i32) {
 impl Loc {
     /// Go's `time.LoadLocation`, with its error messages.
     pub fn load(name: &str) -> Result<Loc, String> {
-        match name {
-            "" | "UTC" => return Ok(Loc::Utc),
-            "Local" => return Ok(Loc::Local),
-            _ => {}
-        }
-        if name.contains("..") || name.starts_with('/') || name.starts_with('\\') {
-            return Err("time: invalid location name".to_string());
-        }
-        let base = name
-            .strip_prefix("posix/")
-            .or_else(|| name.strip_prefix("right/"))
-            .unwrap_or(name);
-        let tz: Tz = base
-            .parse()
-            .map_err(|_| format!("unknown time zone {name}"))?;
-        Ok(Loc::Zone {
-            name: Arc::from(name),
-            tz,
+        use crate::timeinterval::location::{Zone, load_zone};
+        Ok(match load_zone(name)? {
+            Zone::Utc => Loc::Utc,
+            Zone::Local => Loc::Local,
+            Zone::Named(tz) => Loc::Zone {
+                name: Arc::from(name),
+                tz,
+            },
         })
     }
 
