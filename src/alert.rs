@@ -367,6 +367,13 @@ mod tests {
             serde_json::to_string(&s).unwrap(),
             r#"{"a":"x\"y","z":"2"}"#
         );
+        // Go's %q escapes every non-printable character, not only ASCII
+        // controls; printable non-ASCII stays as it is.
+        let s = ls(&[("v", "\u{a0}\u{ad}\u{85}\u{200b}\u{e000}\u{7f}\t é☃😀")]);
+        assert_eq!(
+            s.to_string(),
+            r#"{v="\u00a0\u00ad\u0085\u200b\ue000\x7f\t é☃😀"}"#
+        );
     }
 
     #[test]

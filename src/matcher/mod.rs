@@ -18,6 +18,8 @@ pub use compat::{
     ParseMode, Warning, is_valid_classic_label_name, is_valid_label_name, parse_matcher,
     parse_matchers,
 };
+/// Go's `strconv.Quote` (what `%q` prints), non-printable characters included.
+pub use gostr::quote as go_quote;
 pub use labels::{LabelSource, MatchType, Matcher, Matchers};
 pub use regex::{Regex, RegexError, quote_meta};
 
