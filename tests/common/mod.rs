@@ -86,7 +86,9 @@ impl Server {
         s
     }
 
-    /// Starts the reference Alertmanager 0.25 on a configuration text.
+    /// Starts the reference Alertmanager 0.25 on a configuration text. It
+    /// cannot be told to pick its own port, so a free one is chosen and, if
+    /// something else takes it first, another.
     pub fn alertmanager(config: &str) -> Server {
         let bin = Path::new("/usr/bin/prometheus-alertmanager");
         assert!(
@@ -97,30 +99,43 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("alertmanager.yml");
         std::fs::write(&cfg, config).unwrap();
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
-        let mut child = Command::new(bin)
-            .arg(format!("--config.file={}", cfg.display()))
-            .arg(format!(
-                "--storage.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address={addr}"))
-            .arg("--cluster.listen-address=")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("alertmanager starts");
-        let logs = spawn_logs(&mut child);
-        let s = Server {
-            child,
-            addr,
-            logs,
-            seen: Vec::new(),
-            _dir: Some(dir),
-        };
-        s.wait_ready();
-        s
+        for _attempt in 0..5 {
+            let addr = format!("127.0.0.1:{}", free_port());
+            let mut child = Command::new(bin)
+                .arg(format!("--config.file={}", cfg.display()))
+                .arg(format!(
+                    "--storage.path={}",
+                    dir.path().join("data").display()
+                ))
+                .arg(format!("--web.listen-address={addr}"))
+                .arg("--cluster.listen-address=")
+                .stderr(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("alertmanager starts");
+            let logs = spawn_logs(&mut child);
+            let mut s = Server {
+                child,
+                addr,
+                logs,
+                seen: Vec::new(),
+                _dir: None,
+            };
+            // Ready means this process answers: it is alive and its status
+            // says Alertmanager 0.25.
+            let ok = eventually(Duration::from_secs(30), || {
+                if s.child.try_wait().ok().flatten().is_some() {
+                    return true;
+                }
+                try_request(&s.addr, "GET", "/api/v2/status", &[], b"")
+                    .is_ok_and(|r| r.status == 200 && r.body.contains("\"version\":\"0.25"))
+            });
+            if ok && s.child.try_wait().ok().flatten().is_none() {
+                s._dir = Some(dir);
+                return s;
+            }
+        }
+        panic!("could not start alertmanager on a free port");
     }
 
     /// Polls `/-/ready` for up to 30 s.
@@ -363,6 +378,7 @@ impl Sink {
                             return;
                         }
                         let mut len = 0usize;
+                        let mut close = false;
                         loop {
                             let mut h = String::new();
                             if reader.read_line(&mut h).unwrap_or(0) == 0 {
@@ -372,10 +388,15 @@ impl Sink {
                             if h.is_empty() {
                                 break;
                             }
-                            if let Some((k, v)) = h.split_once(':')
-                                && k.eq_ignore_ascii_case("content-length")
-                            {
-                                len = v.trim().parse().unwrap_or(0);
+                            if let Some((k, v)) = h.split_once(':') {
+                                if k.eq_ignore_ascii_case("content-length") {
+                                    len = v.trim().parse().unwrap_or(0);
+                                }
+                                if k.eq_ignore_ascii_case("connection")
+                                    && v.trim().eq_ignore_ascii_case("close")
+                                {
+                                    close = true;
+                                }
                             }
                         }
                         let mut body = vec![0; len];
@@ -387,7 +408,7 @@ impl Sink {
                             .unwrap()
                             .push((Instant::now(), String::from_utf8_lossy(&body).into_owned()));
                         let resp = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n");
-                        if stream.write_all(resp.as_bytes()).is_err() {
+                        if stream.write_all(resp.as_bytes()).is_err() || close {
                             return;
                         }
                     }
