@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -228,6 +229,8 @@ async fn serve(args: ServerArgs) -> ExitCode {
             .as_str()
             .trim_end_matches('/')
             .to_string(),
+        // This instance is always at position 0 until peers gossip.
+        peer_wait: Duration::ZERO,
     };
     let config = coordinator.current();
     let live = match Live::new(config.clone(), &deps) {

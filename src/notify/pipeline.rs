@@ -1,8 +1,9 @@
 //! The notification pipeline run at every flush of an aggregation group, in
 //! Alertmanager's order: inhibition, active and mute time intervals,
 //! silences, then for each integration of the receiver (in parallel) the
-//! cluster wait, the dedup check against the notification log, sending with
-//! retries, and recording what was sent.
+//! cluster wait (peer position × peer timeout; zero until peers gossip),
+//! the dedup check against the notification log, sending with retries, and
+//! recording what was sent.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -60,6 +61,10 @@ pub struct PipelineDeps {
     pub metrics: NotifyMetrics,
     /// `--web.external-url` without a trailing slash.
     pub external_url: String,
+    /// How long this peer waits before sending (its position in the
+    /// cluster × `--cluster.peer-timeout`), so that the first peer sends and
+    /// the others find its notification log entry. Zero without a cluster.
+    pub peer_wait: Duration,
 }
 
 /// The pipeline of one configuration.
@@ -219,6 +224,12 @@ impl Pipeline {
         deadline: tokio::time::Instant,
         alerts: &[Arc<Alert>],
     ) -> bool {
+        if !self.deps.peer_wait.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(self.deps.peer_wait) => {}
+                _ = self.cancel.cancelled() => return false,
+            }
+        }
         let key = nflog::Receiver::new(receiver, integration.name(), integration.index() as u32);
         let (firing, resolved) = nflog::partition_alerts(alerts.iter().map(|a| &**a), now);
         let entry = self.deps.nflog.query(&key, group_key);
@@ -255,6 +266,7 @@ impl Pipeline {
                     receiver,
                     integration = %integration,
                     num_alerts = alerts.len(),
+                    reason = e.reason.as_str(),
                     err = %e.message,
                     "Notify for alerts failed"
                 );
