@@ -926,16 +926,7 @@ fn fmt_e(out: &mut String, digs: &Digits, prec: i32, ch: char) {
     if nd == 0 {
         exp = 0;
     }
-    if exp < 0 {
-        out.push('-');
-        exp = -exp;
-    } else {
-        out.push('+');
-    }
-    if exp < 10 {
-        out.push('0');
-    }
-    out.push_str(&exp.to_string());
+    push_exponent(out, exp);
 }
 
 /// Go's `fmtF`.
@@ -1121,12 +1112,13 @@ fn fmt_hex_float(out: &mut String, a: f64, prec: i32, fmt: char) {
         }
     }
     out.push(if fmt == 'X' { 'P' } else { 'p' });
-    if exp < 0 {
-        out.push('-');
-        exp = -exp;
-    } else {
-        out.push('+');
-    }
+    push_exponent(out, exp);
+}
+
+/// Writes an exponent as Go's `strconv` does: a sign and at least two digits.
+fn push_exponent(out: &mut String, exp: i32) {
+    out.push(if exp < 0 { '-' } else { '+' });
+    let exp = exp.unsigned_abs();
     if exp < 10 {
         out.push('0');
     }
