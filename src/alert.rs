@@ -60,42 +60,85 @@ fn fnv_add(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
-/// One label.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Label {
-    pub name: Box<str>,
-    pub value: Box<str>,
-}
-
 /// An immutable set of labels, sorted by name, names unique.
+///
+/// The whole set lives in one shared allocation: a count, then for each
+/// label the end offsets of its name and value, then the names and values
+/// back to back. Hundreds of thousands of alerts each hold two sets, so one
+/// allocation per set instead of two per label is most of an alert's
+/// memory. The layout is canonical (a set has exactly one encoding), so
+/// equality and hashing of the bytes are those of the set.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct LabelSet(Arc<[Label]>);
+pub struct LabelSet(Arc<[u8]>);
+
+/// Bytes before the offsets: the label count.
+const HEADER: usize = 4;
 
 impl LabelSet {
     /// Builds a set from pairs; a later duplicate name replaces an earlier one.
     pub fn from_pairs<N, V, I>(pairs: I) -> LabelSet
     where
-        N: Into<Box<str>>,
-        V: Into<Box<str>>,
+        N: AsRef<str>,
+        V: AsRef<str>,
         I: IntoIterator<Item = (N, V)>,
     {
-        let mut v: Vec<Label> = pairs
-            .into_iter()
-            .map(|(n, v)| Label {
-                name: n.into(),
-                value: v.into(),
-            })
-            .collect();
+        let mut v: Vec<(N, V)> = pairs.into_iter().collect();
         // Stable sort keeps insertion order among equal names: keep the last.
-        v.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut out: Vec<Label> = Vec::with_capacity(v.len());
-        for l in v {
+        v.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        let mut out: Vec<(&str, &str)> = Vec::with_capacity(v.len());
+        for (n, val) in &v {
+            let l = (n.as_ref(), val.as_ref());
             match out.last_mut() {
-                Some(last) if last.name == l.name => *last = l,
+                Some(last) if last.0 == l.0 => *last = l,
                 _ => out.push(l),
             }
         }
-        LabelSet(out.into())
+        LabelSet::from_sorted(&out)
+    }
+
+    /// Encodes labels already sorted by name, names unique.
+    fn from_sorted(labels: &[(&str, &str)]) -> LabelSet {
+        if labels.is_empty() {
+            return LabelSet::default();
+        }
+        let text: usize = labels.iter().map(|(n, v)| n.len() + v.len()).sum();
+        let offset = |n: usize| u32::try_from(n).expect("a label set under 4 GiB");
+        let mut b = Vec::with_capacity(HEADER + 8 * labels.len() + text);
+        b.extend_from_slice(&offset(labels.len()).to_le_bytes());
+        let mut end = 0;
+        for (n, v) in labels {
+            end += n.len();
+            b.extend_from_slice(&offset(end).to_le_bytes());
+            end += v.len();
+            b.extend_from_slice(&offset(end).to_le_bytes());
+        }
+        for (n, v) in labels {
+            b.extend_from_slice(n.as_bytes());
+            b.extend_from_slice(v.as_bytes());
+        }
+        LabelSet(b.into())
+    }
+
+    fn word(&self, at: usize) -> usize {
+        let w: [u8; 4] = self.0[at..at + 4].try_into().expect("four bytes");
+        u32::from_le_bytes(w) as usize
+    }
+
+    fn text(&self, start: usize, end: usize) -> &str {
+        let base = HEADER + 8 * self.len();
+        let bytes = &self.0[base + start..base + end];
+        // SAFETY: the text area is the concatenation of `&str`s and every
+        // offset stored is the end of one of them, so any range between two
+        // offsets is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// Label `i` (in name order).
+    fn label(&self, i: usize) -> (&str, &str) {
+        let at = HEADER + 8 * i;
+        let start = if i == 0 { 0 } else { self.word(at - 4) };
+        let (name_end, value_end) = (self.word(at), self.word(at + 4));
+        (self.text(start, name_end), self.text(name_end, value_end))
     }
 
     pub fn empty() -> LabelSet {
@@ -103,7 +146,7 @@ impl LabelSet {
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        if self.0.is_empty() { 0 } else { self.word(0) }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -112,10 +155,17 @@ impl LabelSet {
 
     /// The value of `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .binary_search_by(|l| (*l.name).cmp(name))
-            .ok()
-            .map(|i| &*self.0[i].value)
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let (n, v) = self.label(mid);
+            match n.cmp(name) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(v),
+            }
+        }
+        None
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -124,20 +174,20 @@ impl LabelSet {
 
     /// Labels in name order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
-        self.0.iter().map(|l| (&*l.name, &*l.value))
+        (0..self.len()).map(|i| self.label(i))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
-        self.0.iter().map(|l| &*l.name)
+        self.iter().map(|(n, _)| n)
     }
 
     /// Prometheus' fingerprint of the set.
     pub fn fingerprint(&self) -> Fingerprint {
         let mut h = FNV_OFFSET;
-        for l in self.0.iter() {
-            h = fnv_add(h, l.name.as_bytes());
+        for (name, value) in self.iter() {
+            h = fnv_add(h, name.as_bytes());
             h = fnv_add(h, &[SEPARATOR]);
-            h = fnv_add(h, l.value.as_bytes());
+            h = fnv_add(h, value.as_bytes());
             h = fnv_add(h, &[SEPARATOR]);
         }
         Fingerprint(h)
@@ -145,7 +195,8 @@ impl LabelSet {
 
     /// The subset of labels whose names satisfy `keep`.
     pub fn filter(&self, mut keep: impl FnMut(&str) -> bool) -> LabelSet {
-        LabelSet(self.0.iter().filter(|l| keep(&l.name)).cloned().collect())
+        let kept: Vec<(&str, &str)> = self.iter().filter(|(n, _)| keep(n)).collect();
+        LabelSet::from_sorted(&kept)
     }
 
     /// Go's `LabelSet.Before` as a total order: the smaller set first; sets of
@@ -154,18 +205,18 @@ impl LabelSet {
     /// values differ.
     pub fn cmp_go(&self, other: &LabelSet) -> std::cmp::Ordering {
         use std::cmp::Ordering;
-        match self.0.len().cmp(&other.0.len()) {
+        match self.len().cmp(&other.len()) {
             Ordering::Equal => {}
             o => return o,
         }
         let (mut i, mut j) = (0, 0);
-        while i < self.0.len() && j < other.0.len() {
-            let (a, b) = (&self.0[i], &other.0[j]);
-            match a.name.cmp(&b.name) {
-                // `a.name` comes first and `other` lacks it.
+        while i < self.len() && j < other.len() {
+            let (a, b) = (self.label(i), other.label(j));
+            match a.0.cmp(b.0) {
+                // `a`'s name comes first and `other` lacks it.
                 Ordering::Less => return Ordering::Greater,
                 Ordering::Greater => return Ordering::Less,
-                Ordering::Equal => match a.value.cmp(&b.value) {
+                Ordering::Equal => match a.1.cmp(b.1) {
                     Ordering::Equal => {
                         i += 1;
                         j += 1;
@@ -179,12 +230,7 @@ impl LabelSet {
 
     /// Approximate heap bytes held by the set (for memory accounting).
     pub fn heap_size(&self) -> usize {
-        self.0.len() * std::mem::size_of::<Label>()
-            + self
-                .0
-                .iter()
-                .map(|l| l.name.len() + l.value.len())
-                .sum::<usize>()
+        self.0.len()
     }
 }
 
@@ -198,11 +244,11 @@ impl fmt::Display for LabelSet {
     /// Go's `LabelSet.String`: `{a="1", b="2"}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("{")?;
-        for (i, l) in self.0.iter().enumerate() {
+        for (i, (name, value)) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "{}={}", l.name, crate::config::types::go_quote(&l.value))?;
+            write!(f, "{name}={}", crate::config::types::go_quote(value))?;
         }
         f.write_str("}")
     }
@@ -223,12 +269,46 @@ impl<'a> FromIterator<(&'a str, &'a str)> for LabelSet {
 impl serde::Serialize for LabelSet {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for l in self.0.iter() {
-            m.serialize_entry(&*l.name, &*l.value)?;
+        let mut m = s.serialize_map(Some(self.len()))?;
+        for (name, value) in self.iter() {
+            m.serialize_entry(name, value)?;
         }
         m.end()
     }
+}
+
+/// The generator URLs in use, so that the alerts of one rule (which all
+/// carry its URL) hold one copy between them.
+static URLS: std::sync::LazyLock<std::sync::Mutex<Urls>> =
+    std::sync::LazyLock::new(Default::default);
+
+#[derive(Default)]
+struct Urls {
+    set: std::collections::HashSet<Arc<str>>,
+    /// Entries after the last sweep of unused ones.
+    swept: usize,
+}
+
+/// `url` as a shared string: the copy already in use, if there is one.
+pub fn shared_url(url: &str) -> Arc<str> {
+    if url.is_empty() {
+        return Arc::from("");
+    }
+    let mut urls = URLS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(u) = urls.set.get(url) {
+        return u.clone();
+    }
+    // Drop the URLs no alert holds any more, once the set has doubled
+    // since the last sweep (amortised constant time per call).
+    if urls.set.len() >= 2 * urls.swept + 1024 {
+        urls.set.retain(|u| Arc::strong_count(u) > 1);
+        urls.swept = urls.set.len();
+    }
+    let u: Arc<str> = Arc::from(url);
+    urls.set.insert(u.clone());
+    u
 }
 
 /// An alert as Alertmanager holds it.
@@ -240,7 +320,8 @@ pub struct Alert {
     /// `None` is Go's zero time ("unset").
     pub ends_at: Option<Timestamp>,
     pub updated_at: Timestamp,
-    pub generator_url: String,
+    /// Shared between alerts with the same URL (see [`shared_url`]).
+    pub generator_url: Arc<str>,
     /// The end time was set by Alertmanager from `resolve_timeout`, not by
     /// the client.
     pub timeout: bool,
@@ -413,7 +494,7 @@ mod tests {
             starts_at: t(start),
             ends_at: end.map(t),
             updated_at: t(updated),
-            generator_url: String::new(),
+            generator_url: "".into(),
             timeout,
         }
     }
@@ -466,5 +547,56 @@ mod tests {
             a.validate(ParseMode::Classic).unwrap_err(),
             "invalid annotations: invalid name \"bad-name\""
         );
+    }
+
+    #[test]
+    fn generator_urls_are_shared_and_unused_ones_dropped() {
+        let a = shared_url("http://prom:9090/graph?g0.expr=shared-test");
+        let b = shared_url("http://prom:9090/graph?g0.expr=shared-test");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(&*a, "http://prom:9090/graph?g0.expr=shared-test");
+        assert_eq!(&*shared_url(""), "");
+        // Enough distinct URLs to trigger sweeps: none held, so the set
+        // stays bounded rather than keeping every URL ever seen.
+        for i in 0..10_000 {
+            shared_url(&format!("http://prom/graph?g0.expr=sweep-{i}"));
+        }
+        let held = URLS.lock().unwrap().set.len();
+        assert!(held < 5_000, "{held} URLs kept");
+        assert!(Arc::ptr_eq(
+            &a,
+            &shared_url("http://prom:9090/graph?g0.expr=shared-test")
+        ));
+    }
+
+    #[test]
+    fn packed_label_sets_behave_like_sorted_maps() {
+        let ls = LabelSet::from_pairs([("b", "2"), ("a", "1"), ("c", ""), ("a", "3")]);
+        assert_eq!(ls.len(), 3);
+        assert_eq!(
+            ls.iter().collect::<Vec<_>>(),
+            [("a", "3"), ("b", "2"), ("c", "")]
+        );
+        assert_eq!(ls.get("a"), Some("3"));
+        assert_eq!(ls.get("c"), Some(""));
+        assert_eq!(ls.get("d"), None);
+        assert_eq!(ls.get(""), None);
+        assert_eq!(
+            ls,
+            LabelSet::from_pairs([("c", ""), ("b", "2"), ("a", "3")])
+        );
+        assert_eq!(
+            ls.filter(|n| n != "b"),
+            LabelSet::from_pairs([("a", "3"), ("c", "")])
+        );
+        assert!(ls.filter(|_| false).is_empty());
+        assert_eq!(ls.filter(|_| false), LabelSet::empty());
+        assert_eq!(
+            LabelSet::from_pairs(Vec::<(&str, &str)>::new()),
+            LabelSet::default()
+        );
+        let unicode = LabelSet::from_pairs([("名前", "値 🚨"), ("", "empty name")]);
+        assert_eq!(unicode.get("名前"), Some("値 🚨"));
+        assert_eq!(unicode.get(""), Some("empty name"));
     }
 }

@@ -27,7 +27,7 @@ fn alert(labels: LabelSet, ends_at: Option<i64>) -> Arc<Alert> {
         starts_at: t(-60),
         ends_at: ends_at.map(t),
         updated_at: t(-60),
-        generator_url: String::new(),
+        generator_url: "".into(),
         timeout: false,
     })
 }

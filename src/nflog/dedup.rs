@@ -520,7 +520,7 @@ mod tests {
             starts_at: now() - TimeDelta::hours(1),
             ends_at,
             updated_at: now(),
-            generator_url: String::new(),
+            generator_url: "".into(),
             timeout: false,
         };
         let alerts = [

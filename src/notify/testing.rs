@@ -27,7 +27,7 @@ pub(crate) fn alert(labels: &[(&str, &str)], starts: i64, ends: Option<i64>) -> 
         starts_at: at(starts),
         ends_at: ends.map(at),
         updated_at: at(starts),
-        generator_url: String::new(),
+        generator_url: "".into(),
         timeout: false,
     }
 }

@@ -24,7 +24,7 @@ fn alert(name: &str, instance: &str, start: i64, end: Option<i64>, updated: i64)
         starts_at: t(start),
         ends_at: end.map(t),
         updated_at: t(updated),
-        generator_url: String::new(),
+        generator_url: "".into(),
         timeout: false,
     }
 }

@@ -97,7 +97,7 @@ fn make_data(spec: &DataSpec) -> Data {
                 starts_at: starts,
                 ends_at: time(&a.ends_at),
                 updated_at: starts,
-                generator_url: a.generator_url.clone(),
+                generator_url: a.generator_url.as_str().into(),
                 timeout: false,
             }
         })

@@ -38,7 +38,7 @@ fn alert(pairs: &[(&str, &str)], starts_ago_secs: i64, ends_in_secs: Option<i64>
         starts_at: now - chrono::Duration::seconds(starts_ago_secs),
         ends_at: ends_in_secs.map(|s| now + chrono::Duration::seconds(s)),
         updated_at: now,
-        generator_url: String::new(),
+        generator_url: "".into(),
         timeout: false,
     })
 }

@@ -93,7 +93,7 @@ fn load_alerts() -> Vec<Arc<Alert>> {
             starts_at: t(starts),
             ends_at: ends.map(t),
             updated_at: capture_now(),
-            generator_url: String::new(),
+            generator_url: "".into(),
             timeout: false,
         })
     };

@@ -557,7 +557,7 @@ impl Data {
                         (true, Some(e)) => GoTime::from_utc(&e),
                         _ => GoTime::zero(),
                     },
-                    generator_url: Arc::from(a.generator_url.as_str()),
+                    generator_url: a.generator_url.clone(),
                     fingerprint: Arc::from(a.fingerprint().to_string()),
                 }
             })
