@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use super::models::{AlertGroup, AlertStatus, GettableAlert, PostableAlert, ReceiverRef};
+use super::models::PostableAlert;
 use super::params::Query;
-use super::{decode_body, json_response, require_json, string_error, swagger_error, time};
+use super::{decode_body, encode, require_json, string_error, swagger_error, time};
 use crate::alert::{Alert, Fingerprint, LabelSet, Timestamp};
 use crate::api::{AppState, Live};
 use crate::dispatch::group::alert_order;
@@ -67,19 +67,6 @@ pub(super) struct Status {
 impl Status {
     pub fn suppressed(&self) -> bool {
         !self.silenced_by.is_empty() || !self.inhibited_by.is_empty()
-    }
-
-    fn to_api(&self, muted_by: Vec<String>) -> AlertStatus {
-        AlertStatus {
-            inhibited_by: self.inhibited_by.clone(),
-            silenced_by: self.silenced_by.clone(),
-            state: if self.suppressed() || !muted_by.is_empty() {
-                "suppressed"
-            } else {
-                "active"
-            },
-            muted_by,
-        }
     }
 }
 
@@ -146,23 +133,40 @@ impl AlertQuery {
     }
 }
 
-fn to_api<'a>(
-    alert: &'a Alert,
+/// Writes `alert` with its status (`muted_by` empty: time intervals are
+/// not evaluated for API answers).
+fn encode_alert<'a>(
+    out: &mut String,
+    alert: &Alert,
     status: &Status,
-    receivers: Vec<ReceiverRef<'a>>,
-    muted_by: Vec<String>,
-) -> GettableAlert<'a> {
-    GettableAlert {
-        annotations: &alert.annotations,
-        ends_at: time::format_opt(&alert.ends_at),
-        fingerprint: alert.fingerprint().to_string(),
+    receivers: impl IntoIterator<Item = &'a str>,
+) {
+    let state = if status.suppressed() {
+        "suppressed"
+    } else {
+        "active"
+    };
+    encode::alert(
+        out,
+        alert,
         receivers,
-        starts_at: time::format(&alert.starts_at),
-        status: status.to_api(muted_by),
-        updated_at: time::format(&alert.updated_at),
-        generator_url: &alert.generator_url,
-        labels: &alert.labels,
-    }
+        &encode::StatusRef {
+            inhibited_by: &status.inhibited_by,
+            muted_by: &[],
+            silenced_by: &status.silenced_by,
+            state,
+        },
+    );
+}
+
+/// A JSON answer built by hand.
+fn json_text(body: String) -> Response {
+    (
+        StatusCode::OK,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 pub async fn get_alerts(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Response {
@@ -177,7 +181,7 @@ pub async fn get_alerts(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     let live = state.live();
     let now = Utc::now();
     let snapshot = state.alerts.snapshot();
-    let mut out: Vec<GettableAlert> = Vec::new();
+    let mut out = Vec::new();
     for alert in &snapshot {
         if alert.ends_at.is_some_and(|e| e < now) {
             continue;
@@ -195,16 +199,26 @@ pub async fn get_alerts(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
         if !flags.keep(&status) {
             continue;
         }
-        let receivers = routes
-            .iter()
-            .map(|r| ReceiverRef {
-                name: &r.opts.receiver,
-            })
-            .collect();
-        out.push(to_api(alert, &status, receivers, Vec::new()));
+        out.push((alert.fingerprint(), alert, status, routes));
     }
-    out.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
-    json_response(StatusCode::OK, &out)
+    // Fingerprints print as 16 hex digits, so their numeric order is the
+    // order of their text.
+    out.sort_by_key(|(fp, ..)| *fp);
+    let mut body = String::with_capacity(out.len() * 1024 + 2);
+    body.push('[');
+    for (i, (_, alert, status, routes)) in out.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        encode_alert(
+            &mut body,
+            alert,
+            status,
+            routes.iter().map(|r| r.opts.receiver.as_str()),
+        );
+    }
+    body.push(']');
+    json_text(body)
 }
 
 pub async fn post_alerts(
@@ -282,7 +296,7 @@ pub async fn post_alerts(
             starts_at,
             ends_at: Some(ends_at),
             updated_at: now,
-            generator_url,
+            generator_url: crate::alert::shared_url(generator_url.as_ref()),
             timeout,
         };
         if let Err(e) = alert.validate(state.matcher_mode) {
@@ -375,27 +389,30 @@ pub async fn get_alert_groups(
             .cmp_go(&b.labels)
             .then_with(|| a.receiver.cmp(b.receiver))
     });
-    let out: Vec<AlertGroup> = list
-        .into_iter()
-        .map(|mut g| {
-            g.alerts.sort_by(|(a, _), (b, _)| alert_order(a, b));
-            AlertGroup {
-                alerts: g
-                    .alerts
-                    .iter()
-                    .map(|(a, st)| {
-                        let receivers = receivers_of
-                            .get(&a.fingerprint())
-                            .map(|rs| rs.iter().map(|r| ReceiverRef { name: r }).collect())
-                            .unwrap_or_default();
-                        to_api(a, st, receivers, Vec::new())
-                    })
-                    .collect(),
-                labels: g.labels,
-                receiver: ReceiverRef { name: g.receiver },
-                route_labels: g.route_labels,
+    let alerts: usize = list.iter().map(|g| g.alerts.len()).sum();
+    let mut body = String::with_capacity(alerts * 1024 + list.len() * 256 + 2);
+    body.push('[');
+    for (i, g) in list.iter_mut().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        g.alerts.sort_by(|(a, _), (b, _)| alert_order(a, b));
+        body.push_str("{\"alerts\":[");
+        for (j, (a, st)) in g.alerts.iter().enumerate() {
+            if j > 0 {
+                body.push(',');
             }
-        })
-        .collect();
-    json_response(StatusCode::OK, &out)
+            let receivers = receivers_of.get(&a.fingerprint()).map(Vec::as_slice);
+            encode_alert(
+                &mut body,
+                a,
+                st,
+                receivers.unwrap_or_default().iter().copied(),
+            );
+        }
+        body.push(']');
+        encode::group_tail(&mut body, &g.labels, g.receiver, g.route_labels);
+    }
+    body.push(']');
+    json_text(body)
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod alerts;
+mod encode;
 pub mod models;
 mod params;
 mod silences;
@@ -146,9 +147,9 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), Response> {
 }
 
 /// Decodes a JSON body, answering go-swagger's 400 on malformed input.
-pub fn decode_body<T: serde::de::DeserializeOwned>(
+pub fn decode_body<'a, T: serde::Deserialize<'a>>(
     what: &str,
-    body: &Bytes,
+    body: &'a Bytes,
 ) -> Result<T, Response> {
     serde_json::from_slice(body).map_err(|e| {
         swagger_error(

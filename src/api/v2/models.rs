@@ -2,45 +2,85 @@
 //! go-swagger's errors) and what Tocsin answers (field names, order and
 //! omissions as Alertmanager's generated models write them).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::alert::LabelSet;
-
 /// An alert as posted (`postableAlert`); every field optional so that the
-/// handler can report missing ones the way go-swagger does.
+/// handler can report missing ones the way go-swagger does. Strings borrow
+/// from the request body where they hold no escapes.
 #[derive(Debug, Deserialize)]
-pub struct PostableAlert {
-    pub labels: Option<PairList>,
-    pub annotations: Option<PairList>,
+pub struct PostableAlert<'a> {
+    #[serde(borrow)]
+    pub labels: Option<PairList<'a>>,
+    #[serde(borrow)]
+    pub annotations: Option<PairList<'a>>,
     #[serde(rename = "startsAt")]
     pub starts_at: Option<String>,
     #[serde(rename = "endsAt")]
     pub ends_at: Option<String>,
-    #[serde(rename = "generatorURL")]
-    pub generator_url: Option<String>,
+    #[serde(rename = "generatorURL", borrow)]
+    pub generator_url: Option<Text<'a>>,
+}
+
+/// A JSON string, borrowed from the body unless it had to be unescaped.
+#[derive(Debug, Default)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl Text<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
 }
 
 /// A JSON object of strings, kept as pairs (cheaper than a map; the label set
 /// sorts them once).
 #[derive(Debug, Default)]
-pub struct PairList(pub Vec<(String, String)>);
+pub struct PairList<'a>(pub Vec<(Text<'a>, Text<'a>)>);
 
-impl<'de> Deserialize<'de> for PairList {
+impl<'de: 'a, 'a> Deserialize<'de> for PairList<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
-            type Value = PairList;
+            type Value = PairList<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("an object of strings")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut m: A,
-            ) -> Result<PairList, A::Error> {
-                let mut v = Vec::with_capacity(m.size_hint().unwrap_or(8));
-                while let Some((k, val)) = m.next_entry::<String, String>()? {
+            ) -> Result<PairList<'de>, A::Error> {
+                let mut v = Vec::with_capacity(m.size_hint().unwrap_or(12));
+                while let Some((k, val)) = m.next_entry::<Text<'de>, Text<'de>>()? {
                     v.push((k, val));
                 }
                 Ok(PairList(v))
@@ -73,50 +113,6 @@ pub struct PostableMatcher {
     pub is_regex: Option<bool>,
     #[serde(rename = "isEqual")]
     pub is_equal: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ReceiverRef<'a> {
-    pub name: &'a str,
-}
-
-#[derive(Debug, Serialize)]
-pub struct AlertStatus {
-    #[serde(rename = "inhibitedBy")]
-    pub inhibited_by: Vec<String>,
-    #[serde(rename = "mutedBy")]
-    pub muted_by: Vec<String>,
-    #[serde(rename = "silencedBy")]
-    pub silenced_by: Vec<String>,
-    pub state: &'static str,
-}
-
-/// `gettableAlert`.
-#[derive(Debug, Serialize)]
-pub struct GettableAlert<'a> {
-    pub annotations: &'a LabelSet,
-    #[serde(rename = "endsAt")]
-    pub ends_at: String,
-    pub fingerprint: String,
-    pub receivers: Vec<ReceiverRef<'a>>,
-    #[serde(rename = "startsAt")]
-    pub starts_at: String,
-    pub status: AlertStatus,
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    #[serde(rename = "generatorURL", skip_serializing_if = "str::is_empty")]
-    pub generator_url: &'a str,
-    pub labels: &'a LabelSet,
-}
-
-/// `alertGroup`.
-#[derive(Debug, Serialize)]
-pub struct AlertGroup<'a> {
-    pub alerts: Vec<GettableAlert<'a>>,
-    pub labels: LabelSet,
-    pub receiver: ReceiverRef<'a>,
-    #[serde(rename = "routeLabels")]
-    pub route_labels: &'a BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize)]

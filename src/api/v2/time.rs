@@ -7,7 +7,37 @@ use crate::alert::{Timestamp, is_go_zero};
 
 /// Formats like `strfmt.DateTime`: `2026-01-02T03:04:05.678Z`.
 pub fn format(t: &Timestamp) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    let mut out = String::with_capacity(24);
+    write(&mut out, t);
+    out
+}
+
+/// Appends [`format`]'s text to `out`. Every alert in an API answer carries
+/// three of these, so years 0–9999 are written by hand rather than through
+/// a format string.
+pub fn write(out: &mut String, t: &Timestamp) {
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        out.push_str(&t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+        return;
+    }
+    let millis = t.timestamp_subsec_millis().min(999);
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    put(20, 3, millis);
+    out.push_str(std::str::from_utf8(&b).expect("ASCII digits"));
 }
 
 /// Formats an optional time, printing Go's zero time for `None`.
@@ -58,6 +88,28 @@ pub fn parse(s: &str) -> Result<Option<Timestamp>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_matches_the_layout_for_every_kind_of_time() {
+        let mut secs: i64 = 0;
+        for i in 0..20_000i64 {
+            // Spread over 0000..9999 with every millisecond pattern.
+            secs = (secs
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407))
+            .rem_euclid(253_402_300_799 + 62_167_219_200)
+                - 62_167_219_200;
+            let t = Utc
+                .timestamp_opt(secs, ((i * 7919) % 1_000_000_000) as u32)
+                .unwrap();
+            assert_eq!(format(&t), t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+        }
+        let far = Utc.with_ymd_and_hms(12345, 1, 2, 3, 4, 5).unwrap();
+        assert_eq!(
+            format(&far),
+            far.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+        );
+    }
 
     #[test]
     fn layouts() {
