@@ -66,13 +66,47 @@ impl Ord for Tick {
 }
 
 struct Inner {
-    tree: RwLock<Arc<Route>>,
+    tree: RwLock<Arc<Tree>>,
     shards: Vec<Mutex<HashMap<GroupId, Arc<AggrGroup>>>>,
     heap: Mutex<BinaryHeap<Reverse<Tick>>>,
     wake: Notify,
     seq: AtomicU64,
     handler: RwLock<Arc<dyn FlushHandler>>,
     metrics: Option<DispatchMetrics>,
+}
+
+/// The routing tree in force, with one shared [`GroupRoute`] per route for
+/// the groups it creates (tens of thousands of groups need not each carry a
+/// copy of their route's options).
+struct Tree {
+    root: Route,
+    group_routes: HashMap<String, Arc<GroupRoute>>,
+}
+
+impl Tree {
+    fn new(root: Route) -> Tree {
+        let mut group_routes = HashMap::new();
+        root.walk(&mut |r| {
+            group_routes.insert(
+                r.id().to_string(),
+                Arc::new(GroupRoute {
+                    id: r.id().to_string(),
+                    opts: r.opts.clone(),
+                }),
+            );
+        });
+        Tree { root, group_routes }
+    }
+
+    fn group_route(&self, route: &Route) -> Arc<GroupRoute> {
+        match self.group_routes.get(route.id()) {
+            Some(r) => r.clone(),
+            None => Arc::new(GroupRoute {
+                id: route.id().to_string(),
+                opts: route.opts.clone(),
+            }),
+        }
+    }
 }
 
 /// The dispatcher. Cheap to clone; register it with the store as an
@@ -107,7 +141,7 @@ impl Dispatcher {
     ) -> Dispatcher {
         Dispatcher {
             inner: Arc::new(Inner {
-                tree: RwLock::new(Arc::new(tree)),
+                tree: RwLock::new(Arc::new(Tree::new(tree))),
                 shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
                 heap: Mutex::new(BinaryHeap::new()),
                 wake: Notify::new(),
@@ -133,7 +167,7 @@ impl Dispatcher {
             .unwrap_or_else(|e| e.into_inner()) = handler;
     }
 
-    fn tree(&self) -> Arc<Route> {
+    fn tree(&self) -> Arc<Tree> {
         self.inner
             .tree
             .read()
@@ -146,19 +180,10 @@ impl Dispatcher {
     /// are dropped. The caller then replays the stored alerts (which refills
     /// kept groups idempotently and creates the new ones).
     pub fn set_tree(&self, tree: Route) {
-        let mut routes: HashMap<String, GroupRoute> = HashMap::new();
-        tree.walk(&mut |r| {
-            routes.insert(
-                r.id().to_string(),
-                GroupRoute {
-                    id: r.id().to_string(),
-                    opts: r.opts.clone(),
-                },
-            );
-        });
+        let tree = Tree::new(tree);
         for shard in &self.inner.shards {
             lock(shard).retain(|(route_id, _), g| {
-                let keep = routes.get(route_id) == Some(&*g.route);
+                let keep = tree.group_routes.get(route_id).map(|r| &**r) == Some(&*g.route);
                 if !keep {
                     // Its scheduled ticks become stale.
                     lock(&g.timing).generation += 1;
@@ -198,21 +223,14 @@ impl Dispatcher {
 
     fn route_alert(&self, alert: &Arc<Alert>, now: Timestamp, created_any: &mut bool) {
         let tree = self.tree();
-        for route in tree.match_labels(&alert.labels) {
+        for route in tree.root.match_labels(&alert.labels) {
             let labels = route.group_labels(&alert.labels);
             let id: GroupId = (route.id().to_string(), labels.fingerprint());
             let mut shard = lock(&self.inner.shards[shard_of(&id)]);
             let (group, created) = match shard.get(&id) {
                 Some(g) => (g.clone(), false),
                 None => {
-                    let g = Arc::new(AggrGroup::new(
-                        route.key(),
-                        labels,
-                        Arc::new(GroupRoute {
-                            id: route.id().to_string(),
-                            opts: route.opts.clone(),
-                        }),
-                    ));
+                    let g = Arc::new(AggrGroup::new(route.key(), labels, tree.group_route(route)));
                     shard.insert(id, g.clone());
                     (g, true)
                 }
@@ -255,6 +273,9 @@ impl Dispatcher {
             let next = lock(&self.inner.heap).peek().map(|Reverse(t)| t.at);
             match next {
                 None => self.inner.wake.notified().await,
+                // A due tick is served at once, not through the timer
+                // wheel (which would add about a millisecond).
+                Some(at) if at <= Instant::now() => {}
                 Some(at) => {
                     tokio::select! {
                         _ = tokio::time::sleep_until(at) => {}
