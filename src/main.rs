@@ -8,6 +8,11 @@ use tocsin::cli::{self, Cli, Command, ConfigCommand, FeatureFlags, RoutesCommand
 use tocsin::config::{Config, LoadOptions};
 use tocsin::dispatch::Route;
 
+/// mimalloc: the server allocates and frees label sets, request bodies and
+/// notification payloads at a high rate from few threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::parse_args(std::env::args_os()) {
         Ok(cli) => cli,

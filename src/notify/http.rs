@@ -121,10 +121,21 @@ enum Auth {
     Unsupported(&'static str),
 }
 
+/// The most requests one integration's client has in flight. A burst of
+/// thousands of new groups then reuses a few hundred keep-alive connections
+/// instead of opening one per notification (which costs both ends far more
+/// than the request); groups beyond it wait for a free slot, within their
+/// own deadline.
+pub const MAX_IN_FLIGHT: usize = 256;
+
 /// An HTTP client for one integration.
 #[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The last URL parsed: an integration posts to the same URL every
+    /// time, and parsing it (IDNA included) costs more than cloning it.
+    last_url: std::sync::Arc<std::sync::Mutex<Option<(String, reqwest::Url)>>>,
     auth: Option<Auth>,
     headers: Vec<(HeaderName, HeaderSource)>,
 }
@@ -165,6 +176,8 @@ impl HttpClient {
         let client = builder.build().map_err(|e| e.to_string())?;
         Ok(HttpClient {
             client,
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            last_url: Default::default(),
             auth: auth(cfg)?,
             headers: extra_headers(cfg)?,
         })
@@ -179,6 +192,21 @@ impl HttpClient {
     ) -> Result<HttpResponse, NotifyError> {
         self.request(reqwest::Method::POST, url, Some((content_type, body)))
             .await
+    }
+
+    fn parse_url(&self, url: &str) -> Result<reqwest::Url, url::ParseError> {
+        let mut last = self
+            .last_url
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((text, parsed)) = &*last
+            && text == url
+        {
+            return Ok(parsed.clone());
+        }
+        let parsed = reqwest::Url::parse(url)?;
+        *last = Some((url.to_string(), parsed.clone()));
+        Ok(parsed)
     }
 
     /// GETs `url`.
@@ -203,7 +231,7 @@ impl HttpClient {
                 format!("{op} \"<redacted>\": {what} is not supported"),
             ));
         }
-        let parsed = reqwest::Url::parse(url).map_err(|e| {
+        let parsed = self.parse_url(url).map_err(|e| {
             NotifyError::retryable(FailureReason::Other, format!("parse \"<redacted>\": {e}"))
         })?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -222,8 +250,17 @@ impl HttpClient {
         if let Some((content_type, body)) = body {
             req = req.header(CONTENT_TYPE, content_type).body(body);
         }
+        let slot = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         match req.send().await {
-            Ok(resp) => Ok(HttpResponse { inner: resp }),
+            Ok(resp) => Ok(HttpResponse {
+                inner: resp,
+                _slot: slot,
+            }),
             Err(e) => Err(NotifyError::retryable(
                 FailureReason::Other,
                 format!(
@@ -504,6 +541,9 @@ fn chain_io_error(err: &reqwest::Error) -> Option<&std::io::Error> {
 #[derive(Debug)]
 pub struct HttpResponse {
     inner: reqwest::Response,
+    /// The client's in-flight slot, given back when the answer is dropped
+    /// (read or not).
+    _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl HttpResponse {

@@ -15,7 +15,7 @@ use crate::alert::Timestamp;
 /// Encodes `value` the way Go's `json.NewEncoder(w).Encode(value)` does,
 /// newline included.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
-    let mut out = Vec::with_capacity(1024);
+    let mut out = Vec::with_capacity(4096);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, GoFormatter);
     value.serialize(&mut ser)?;
     out.push(b'\n');
@@ -31,19 +31,31 @@ impl Formatter for GoFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Byte scan: the characters Go escapes are ASCII, or U+2028/U+2029
+        // (E2 80 A8/A9 in UTF-8), so no decoding is needed.
+        let bytes = fragment.as_bytes();
         let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            let escaped = match c {
-                '<' => "\\u003c",
-                '>' => "\\u003e",
-                '&' => "\\u0026",
-                '\u{2028}' => "\\u2028",
-                '\u{2029}' => "\\u2029",
-                _ => continue,
+        let mut i = 0;
+        while i < bytes.len() {
+            let (escaped, len) = match bytes[i] {
+                b'<' => ("\\u003c", 1),
+                b'>' => ("\\u003e", 1),
+                b'&' => ("\\u0026", 1),
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
+                    ("\\u2028", 3)
+                }
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
+                    ("\\u2029", 3)
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
-            writer.write_all(&fragment.as_bytes()[start..i])?;
+            writer.write_all(&bytes[start..i])?;
             writer.write_all(escaped.as_bytes())?;
-            start = i + c.len_utf8();
+            i += len;
+            start = i;
         }
         writer.write_all(&fragment.as_bytes()[start..])
     }
@@ -137,12 +149,12 @@ mod tests {
     fn strings_are_escaped_like_go() {
         let v = serde_json::json!({
             "b": "<a href=\"x\">&amp;</a>",
-            "a": "é\u{2028}\u{2029}\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}/\\",
+            "a": "é†\u{2028}\u{2029}\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}/\\",
         });
         let out = String::from_utf8(encode(&v).unwrap()).unwrap();
         assert_eq!(
             out,
-            "{\"a\":\"é\\u2028\\u2029\\n\\r\\t\\u0008\\u000c\\u0001\\u001f\u{7f}/\\\\\",\
+            "{\"a\":\"é†\\u2028\\u2029\\n\\r\\t\\u0008\\u000c\\u0001\\u001f\u{7f}/\\\\\",\
              \"b\":\"\\u003ca href=\\\"x\\\"\\u003e\\u0026amp;\\u003c/a\\u003e\"}\n"
         );
     }

@@ -156,12 +156,16 @@ async fn run(
         if let Some(stop) = stopped_now(ctx) {
             return Err(gave_up(integration, ctx, attempts, last_error, stop));
         }
-        tokio::select! {
-            biased;
-            stop = stopped(ctx) => {
-                return Err(gave_up(integration, ctx, attempts, last_error, stop));
+        // The first attempt goes at once: a timer, even an elapsed one,
+        // costs a turn of the timer wheel (about a millisecond).
+        if next_tick > Instant::now() {
+            tokio::select! {
+                biased;
+                stop = stopped(ctx) => {
+                    return Err(gave_up(integration, ctx, attempts, last_error, stop));
+                }
+                _ = tokio::time::sleep_until(next_tick) => {}
             }
-            _ = tokio::time::sleep_until(next_tick) => {}
         }
 
         let start = Instant::now();
