@@ -146,6 +146,9 @@ async fn load(
 
 // ---------------------------------------------------------------- ingest
 
+/// Ingest rounds per server; each figure is the median round's.
+const ROUNDS: usize = 3;
+
 pub async fn ingest(
     setup: &Setup,
     sizes: &Sizes,
@@ -157,25 +160,37 @@ pub async fn ingest(
         &format!(
             "`POST /api/v2/alerts` of new alerts over {} keep-alive connections, each sending its \
              next request when the last is answered; then the same alerts posted again (as \
-             Prometheus re-sends firing alerts). Every request must answer 200.",
+             Prometheus re-sends firing alerts). Every request must answer 200. Three rounds, \
+             each on a fresh server; each figure is from the round with the median rate.",
             sizes.conns
         ),
     );
     let runs = both(setup, |kind| async move {
-        let server = Server::start(setup, kind, &workload::config(&sink.url, false)).await?;
-        let b100 = load(&server, 0, sizes.ingest_100, 100, sizes.conns, sizes.budget).await?;
-        let end = sizes.ingest_100 + sizes.ingest_10;
-        let b10 = load(
-            &server,
-            sizes.ingest_100,
-            end,
-            10,
-            sizes.conns,
-            sizes.budget,
-        )
-        .await?;
-        let again = load(&server, 0, sizes.ingest_100, 100, sizes.conns, sizes.budget).await?;
-        Ok([b100, b10, again])
+        // Each round on a fresh server; each figure takes the round with
+        // its median rate.
+        let mut rounds: Vec<[Run; 3]> = Vec::new();
+        for _ in 0..ROUNDS {
+            let server = Server::start(setup, kind, &workload::config(&sink.url, false)).await?;
+            let b100 = load(&server, 0, sizes.ingest_100, 100, sizes.conns, sizes.budget).await?;
+            let end = sizes.ingest_100 + sizes.ingest_10;
+            let b10 = load(
+                &server,
+                sizes.ingest_100,
+                end,
+                10,
+                sizes.conns,
+                sizes.budget,
+            )
+            .await?;
+            let again = load(&server, 0, sizes.ingest_100, 100, sizes.conns, sizes.budget).await?;
+            rounds.push([b100, b10, again]);
+        }
+        let mut median = |i: usize| {
+            rounds.sort_by(|a, b| a[i].elapsed.cmp(&b[i].elapsed));
+            let mid = rounds.len() / 2;
+            std::mem::replace(&mut rounds[mid][i], Run::skipped())
+        };
+        Ok([median(0), median(1), median(2)])
     })
     .await?;
     let [am, t] = &runs;
@@ -612,6 +627,9 @@ pub async fn silences(
 
 // ---------------------------------------------------------------- notify
 
+/// How many bursts each server gets; the median is reported.
+const BURSTS: usize = 3;
+
 struct Notify {
     /// Sorted; `None` when skipped.
     latencies: Option<Vec<Duration>>,
@@ -664,44 +682,53 @@ async fn notify_run(
     }
     latencies.sort_unstable();
 
-    let (groups_before, _) = sink.counts();
-    let bodies = Arc::new(workload::alert_bodies(0, sizes.burst, 100, Utc::now()));
-    let t = Instant::now();
-    let run = closed_loop(
-        &server.addr,
-        "POST",
-        "/api/v2/alerts",
-        bodies,
-        4,
-        sizes.budget,
-    )
-    .await;
-    if let Some(e) = run.error {
-        return Err(format!("{}: {e}", kind.name()));
-    }
-    let want = groups_before + sizes.burst;
-    let all = sink
-        .wait(Duration::from_secs(120), |s| s.counts().0 >= want)
-        .await;
-    let (groups, posts) = sink.counts();
-    let burst = if all {
-        let took = sink.last_arrival().unwrap() - t;
-        Reading::Value(sizes.burst as f64 / took.as_secs_f64())
-    } else {
-        Reading::Missing(format!(
-            "{} of {} in 120 s",
-            groups - groups_before,
-            sizes.burst
-        ))
-    };
+    drop(conn);
+    drop(server);
+
+    // The burst, on fresh servers, several times: one burst varies by a
+    // quarter from run to run on a shared machine.
+    let mut rates = Vec::new();
     let mut notes = Vec::new();
-    notes.push(format!(
-        "{}: {} groups notified, {} notifications{}",
-        kind.name(),
-        groups,
-        posts,
-        if posts > groups { " (duplicates!)" } else { "" }
-    ));
+    for round in 0..BURSTS {
+        sink.clear();
+        let server = Server::start(setup, kind, &workload::notify_config(&sink.url)).await?;
+        let bodies = Arc::new(workload::alert_bodies(0, sizes.burst, 100, Utc::now()));
+        let t = Instant::now();
+        let run = closed_loop(
+            &server.addr,
+            "POST",
+            "/api/v2/alerts",
+            bodies,
+            4,
+            sizes.budget,
+        )
+        .await;
+        if let Some(e) = run.error {
+            return Err(format!("{}: {e}", kind.name()));
+        }
+        let all = sink
+            .wait(Duration::from_secs(120), |s| s.counts().0 >= sizes.burst)
+            .await;
+        let (groups, posts) = sink.counts();
+        if !all {
+            return Err(format!(
+                "{}: {groups} of {} groups notified within 120 s",
+                kind.name(),
+                sizes.burst
+            ));
+        }
+        let took = sink.last_arrival().unwrap() - t;
+        rates.push(sizes.burst as f64 / took.as_secs_f64());
+        notes.push(format!(
+            "{} burst {}: {:.0} notifications/s, {groups} groups notified, {posts} notifications{}",
+            kind.name(),
+            round + 1,
+            rates[round],
+            if posts > groups { " (duplicates!)" } else { "" }
+        ));
+    }
+    rates.sort_by(f64::total_cmp);
+    let burst = Reading::Value(rates[rates.len() / 2]);
     Ok(Notify {
         latencies: Some(latencies),
         burst,
@@ -721,8 +748,9 @@ pub async fn notify(
         &format!(
             "`group_wait: 0s`, one group per alert, a webhook receiver in the load process. \
              Latency: {} new groups posted one at a time, from the post to the notification's \
-             arrival. Burst: {} new groups posted in batches of 100 over 4 connections; from the \
-             first post to the last notification's arrival.",
+             arrival. Burst: {} new groups posted in batches of 100 over 4 connections to a fresh \
+             server; from the first post to the last notification's arrival; the median of \
+             {BURSTS} bursts.",
             sizes.latency_samples, sizes.burst
         ),
     );

@@ -597,3 +597,67 @@ fn tls_material_errors_read_like_prometheus_common() {
         "tls_config: only TLS 1.2 and TLS 1.3 are supported"
     );
 }
+
+/// A burst to one integration holds at most [`MAX_IN_FLIGHT`] requests
+/// open; the rest wait for a slot and all complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_flight_requests_are_capped_and_all_complete() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct Held {
+        now: AtomicUsize,
+        most: AtomicUsize,
+        release: tokio::sync::Notify,
+        released: std::sync::atomic::AtomicBool,
+    }
+    let held = Arc::new(Held::default());
+    let h = held.clone();
+    let app = axum::Router::new().fallback(move || {
+        let h = h.clone();
+        async move {
+            let n = h.now.fetch_add(1, Ordering::SeqCst) + 1;
+            h.most.fetch_max(n, Ordering::SeqCst);
+            while !h.released.load(Ordering::SeqCst) {
+                let wait = h.release.notified();
+                if h.released.load(Ordering::SeqCst) {
+                    break;
+                }
+                let _ = tokio::time::timeout(std::time::Duration::from_millis(50), wait).await;
+            }
+            h.now.fetch_sub(1, Ordering::SeqCst);
+            "ok"
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let c = client(&HttpClientConfig::default());
+    let total = MAX_IN_FLIGHT + 40;
+    let sends: Vec<_> = (0..total)
+        .map(|_| {
+            let (c, url) = (c.clone(), url.clone());
+            tokio::spawn(async move {
+                let resp = c.post(&url, "application/json", b"{}".to_vec()).await?;
+                resp.check(&[]).await
+            })
+        })
+        .collect();
+    // Wait (bounded) until the server holds a full set of slots.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while held.now.load(Ordering::SeqCst) < MAX_IN_FLIGHT && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(held.now.load(Ordering::SeqCst), MAX_IN_FLIGHT);
+    // The others stay queued.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(held.most.load(Ordering::SeqCst), MAX_IN_FLIGHT);
+    held.released.store(true, Ordering::SeqCst);
+    held.release.notify_waiters();
+    for s in sends {
+        s.await.unwrap().expect("every request completes");
+    }
+    assert_eq!(held.most.load(Ordering::SeqCst), MAX_IN_FLIGHT);
+    server.abort();
+}
