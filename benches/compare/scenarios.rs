@@ -336,8 +336,17 @@ async fn state_run(setup: &Setup, sizes: &Sizes, sink: &Sink, kind: Kind) -> Res
         st.rss[step + 1] = (server.rss() as f64).into();
         let repeats = if step == 0 { 5 } else { 3 };
         let mut plain = Vec::new();
-        for (_, path) in queries() {
+        for (q, (_, path)) in queries().into_iter().enumerate() {
             let r = missing_on_timeout(time_get(&server, &path, repeats).await)?;
+            if q == 0
+                && let Ok((_, bytes)) = &r
+            {
+                st.notes.push(format!(
+                    "{}: the unfiltered `GET /api/v2/alerts` answer at {size} alerts is {:.1} MB",
+                    kind.name(),
+                    *bytes as f64 / 1e6
+                ));
+            }
             plain.push(r.map(|(d, _)| d).into());
         }
         st.plain.push(plain);
