@@ -148,7 +148,7 @@ fn main() -> ExitCode {
         .build()
         .expect("a runtime");
     let started = Instant::now();
-    let mut report = Report::default();
+    let mut report = Report::new(args.full);
     report.line(&format!(
         "# Tocsin against Alertmanager{}\n",
         if args.full {
@@ -219,13 +219,15 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let misses: Vec<String> = report.misses().iter().map(|f| f.name.clone()).collect();
+    let verdict = if !args.full {
+        "Smoke pass: no figure is held to its target".to_string()
+    } else if misses.is_empty() {
+        "Targets not met: none".to_string()
+    } else {
+        format!("Targets not met: {}", misses.join("; "))
+    };
     report.line(&format!(
-        "\nTargets not met: {}. Whole run: {:.0} s.",
-        if misses.is_empty() {
-            "none".to_string()
-        } else {
-            misses.join("; ")
-        },
+        "\n{verdict}. Whole run: {:.0} s.",
         started.elapsed().as_secs_f64()
     ));
     if let Some(path) = &args.markdown

@@ -125,7 +125,9 @@ enum Auth {
 /// thousands of new groups then reuses a few hundred keep-alive connections
 /// instead of opening one per notification (which costs both ends far more
 /// than the request); groups beyond it wait for a free slot, within their
-/// own deadline.
+/// own deadline. A slot is held until the [`HttpResponse`] is dropped, so a
+/// notifier must drop (or read) one answer before it sends its next request
+/// on the same client.
 pub const MAX_IN_FLIGHT: usize = 256;
 
 /// An HTTP client for one integration.
