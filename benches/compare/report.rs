@@ -203,6 +203,13 @@ impl Report {
         self.text.push('\n');
     }
 
+    /// Each server's notes, as a list.
+    pub fn notes(&mut self, alertmanager: &[String], tocsin: &[String]) {
+        for n in alertmanager.iter().chain(tocsin) {
+            self.line(&format!("- {n}"));
+        }
+    }
+
     /// The targeted figures that were not met.
     pub fn misses(&self) -> Vec<&Figure> {
         self.figures

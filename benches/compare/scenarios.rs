@@ -471,9 +471,7 @@ pub async fn state(
             ));
         }
     }
-    for n in am.notes.iter().chain(&t.notes) {
-        report.line(&format!("- {n}"));
-    }
+    report.notes(&am.notes, &t.notes);
     Ok(())
 }
 
@@ -628,9 +626,7 @@ pub async fn silences(
         [am.ingest.rate(100), t.ingest.rate(100)],
         None,
     ));
-    for n in am.notes.iter().chain(&t.notes) {
-        report.line(&format!("- {n}"));
-    }
+    report.notes(&am.notes, &t.notes);
     Ok(())
 }
 
@@ -780,8 +776,6 @@ pub async fn notify(
         [am.burst.clone(), t.burst.clone()],
         Some(5.0),
     ));
-    for n in am.notes.iter().chain(&t.notes) {
-        report.line(&format!("- {n}"));
-    }
+    report.notes(&am.notes, &t.notes);
     Ok(())
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 
 use super::models::PostableAlert;
 use super::params::Query;
-use super::{decode_body, encode, require_json, string_error, swagger_error, time};
+use super::{decode_body, encode, json_bytes, require_json, string_error, swagger_error, time};
 use crate::alert::{Alert, Fingerprint, LabelSet, Timestamp};
 use crate::api::{AppState, Live};
 use crate::dispatch::group::alert_order;
@@ -159,16 +159,6 @@ fn encode_alert<'a>(
     );
 }
 
-/// A JSON answer built by hand.
-fn json_text(body: String) -> Response {
-    (
-        StatusCode::OK,
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
-}
-
 pub async fn get_alerts(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Response {
     let AlertQuery {
         matchers,
@@ -218,7 +208,7 @@ pub async fn get_alerts(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
         );
     }
     body.push(']');
-    json_text(body)
+    json_bytes(StatusCode::OK, body)
 }
 
 pub async fn post_alerts(
@@ -414,5 +404,5 @@ pub async fn get_alert_groups(
         encode::group_tail(&mut body, &g.labels, g.receiver, g.route_labels);
     }
     body.push(']');
-    json_text(body)
+    json_bytes(StatusCode::OK, body)
 }

@@ -115,9 +115,19 @@ pub fn string_error(status: StatusCode, message: &str) -> Response {
 
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Ok(bytes) => json_bytes(status, bytes),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
+}
+
+/// An answer whose body is already JSON (serialized or written by hand).
+pub fn json_bytes(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.into(),
+    )
+        .into_response()
 }
 
 /// Checks the request's content type as go-swagger does: JSON (with any
