@@ -232,6 +232,58 @@ impl LabelSet {
     pub fn heap_size(&self) -> usize {
         self.0.len()
     }
+
+    /// The packed encoding (see the type's documentation), for storage.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Reads back what [`LabelSet::as_bytes`] gave, checking every offset,
+    /// the UTF-8 of every name and value and the order of the names, so
+    /// that a damaged record is refused rather than misread.
+    pub fn from_bytes(b: &[u8]) -> Result<LabelSet, String> {
+        if b.is_empty() {
+            return Ok(LabelSet::default());
+        }
+        let word = |at: usize| -> Result<usize, String> {
+            let w: [u8; 4] = b
+                .get(at..at + 4)
+                .and_then(|s| s.try_into().ok())
+                .ok_or("label set truncated")?;
+            Ok(u32::from_le_bytes(w) as usize)
+        };
+        let n = word(0)?;
+        let base = n
+            .checked_mul(8)
+            .and_then(|x| x.checked_add(HEADER))
+            .filter(|&x| x <= b.len())
+            .ok_or("label set truncated")?;
+        if n == 0 {
+            return Err("label set with a zero count".to_string());
+        }
+        let text = &b[base..];
+        let mut pairs = Vec::with_capacity(n);
+        let mut start = 0;
+        for i in 0..n {
+            let (name_end, value_end) = (word(HEADER + 8 * i)?, word(HEADER + 8 * i + 4)?);
+            if !(start <= name_end && name_end <= value_end && value_end <= text.len()) {
+                return Err(format!("label set offsets out of order at label {i}"));
+            }
+            let name = std::str::from_utf8(&text[start..name_end])
+                .map_err(|_| format!("label name {i} is not UTF-8"))?;
+            let value = std::str::from_utf8(&text[name_end..value_end])
+                .map_err(|_| format!("label value {i} is not UTF-8"))?;
+            pairs.push((name, value));
+            start = value_end;
+        }
+        if start != text.len() {
+            return Err("label set has trailing bytes".to_string());
+        }
+        if pairs.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err("label names not sorted and unique".to_string());
+        }
+        Ok(LabelSet::from_sorted(&pairs))
+    }
 }
 
 impl LabelSource for LabelSet {
@@ -396,6 +448,37 @@ pub fn validate_label_set(ls: &LabelSet, mode: ParseMode) -> Result<(), String> 
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn label_set_bytes_round_trip_and_damage_is_refused() {
+        for set in [
+            LabelSet::empty(),
+            ls(&[("a", "")]),
+            ls(&[("alertname", "Høst"), ("job", "x"), ("z", "日本")]),
+        ] {
+            assert_eq!(LabelSet::from_bytes(set.as_bytes()).unwrap(), set);
+        }
+        let good = ls(&[("a", "1"), ("b", "2")]);
+        let b = good.as_bytes();
+        assert!(LabelSet::from_bytes(&b[..b.len() - 1]).is_err());
+        assert!(LabelSet::from_bytes(&b[..3]).is_err());
+        let mut swapped = ls(&[("a", "1"), ("b", "2")]).as_bytes().to_vec();
+        let n = swapped.len();
+        swapped[n - 4] = b'b';
+        swapped[n - 2] = b'a';
+        assert_eq!(
+            LabelSet::from_bytes(&swapped).unwrap_err(),
+            "label names not sorted and unique"
+        );
+        let mut bad_utf8 = good.as_bytes().to_vec();
+        let n = bad_utf8.len();
+        bad_utf8[n - 1] = 0xff;
+        assert!(
+            LabelSet::from_bytes(&bad_utf8)
+                .unwrap_err()
+                .contains("UTF-8")
+        );
+    }
 
     fn ls(pairs: &[(&str, &str)]) -> LabelSet {
         pairs.iter().copied().collect()

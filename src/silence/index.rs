@@ -134,6 +134,10 @@ impl MatcherIndex {
     }
 
     fn choose(&self, s: &Silence) -> Placement {
+        if !s.extra_matcher_sets.is_empty() {
+            // Any one of several sets may match: no single posting holds it.
+            return Placement::Residual;
+        }
         let mut best: Option<(usize, &Matcher, Vec<String>)> = None;
         for m in s.matchers.iter() {
             let Some(values) = index_values(m) else {

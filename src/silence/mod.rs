@@ -9,9 +9,11 @@
 //! [`Silences::mutes`] call (Alertmanager's silencer cache may lag).
 //!
 //! Alertmanager ≥ 0.28 stores silences as a list of matcher *sets* (OR of
-//! AND-lists), but its v2 API only ever reads and writes one set; a
-//! [`Silence`] therefore holds a single [`Matchers`] list, which is "matcher
-//! set 0" in the v0.34 validation messages.
+//! AND-lists), but its v2 API only ever reads and writes one set. A
+//! [`Silence`] holds that set as [`Silence::matchers`] ("matcher set 0" in
+//! the v0.34 validation messages) and any further sets, which only come from
+//! an imported Alertmanager snapshot or a peer, in
+//! [`Silence::extra_matcher_sets`].
 
 mod index;
 mod size;
@@ -47,6 +49,14 @@ pub struct Silence {
     pub comment: String,
     /// Free-form annotations (v0.34 only; 0.25 has none).
     pub annotations: BTreeMap<String, String>,
+    /// Matcher sets after the first (OR with [`Silence::matchers`]); only an
+    /// imported Alertmanager ≥ 0.28 snapshot has them. Such a silence is
+    /// matched by scanning rather than through the index.
+    pub extra_matcher_sets: Vec<Matchers>,
+    /// Alertmanager ≥ 0.33's receiver matcher sets: carried and stored so
+    /// that nothing is lost, not applied (Alertmanager does not apply them
+    /// either yet).
+    pub receiver_matcher_sets: Vec<Matchers>,
 }
 
 impl Silence {
@@ -62,7 +72,14 @@ impl Silence {
             created_by: String::new(),
             comment: String::new(),
             annotations: BTreeMap::new(),
+            extra_matcher_sets: Vec::new(),
+            receiver_matcher_sets: Vec::new(),
         }
+    }
+
+    /// Every alert matcher set: [`Silence::matchers`], then the extra ones.
+    pub fn matcher_sets(&self) -> impl Iterator<Item = &Matchers> {
+        std::iter::once(&self.matchers).chain(&self.extra_matcher_sets)
     }
 
     /// The state used for silencing, state filters and update rules
@@ -91,9 +108,10 @@ impl Silence {
         }
     }
 
-    /// Whether the matchers match `labels` (regardless of time).
+    /// Whether one of the matcher sets matches `labels` (regardless of
+    /// time).
     pub fn matches(&self, labels: &LabelSet) -> bool {
-        self.matchers.matches(labels)
+        self.matcher_sets().any(|m| m.matches(labels))
     }
 }
 
@@ -156,14 +174,19 @@ pub enum SilenceError {
     /// [`check_post_times`]).
     #[error("Failed to create silence: {0}")]
     Rejected(String),
+    /// The change could not be made durable; nothing changed (API: 500).
+    #[error("failed to store silence: {0}")]
+    Storage(String),
 }
 
 impl SilenceError {
     /// The HTTP status the v0.34 API answers with: 404 for
-    /// [`SilenceError::NotFound`], 400 otherwise.
+    /// [`SilenceError::NotFound`], 500 for [`SilenceError::Storage`], 400
+    /// otherwise.
     pub fn status_code(&self) -> u16 {
         match self {
             SilenceError::NotFound => 404,
+            SilenceError::Storage(_) => 500,
             _ => 400,
         }
     }

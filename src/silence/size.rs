@@ -1,7 +1,7 @@
 //! The size of a silence for `--silences.max-silence-size-bytes`.
 //!
 //! Alertmanager v0.34 limits `proto.Size` of the `silencepb.MeshSilence` it
-//! is about to store: the silence (id, one matcher set, times, author,
+//! is about to store: the silence (id, its matcher sets, times, author,
 //! comment, annotations; the legacy `matchers` field is empty at that point)
 //! plus `expires_at = ends_at + retention`. [`proto_size`] computes that
 //! protobuf wire size exactly, from the field numbers of `silence.proto`,
@@ -61,22 +61,30 @@ fn type_number(op: MatchType) -> u64 {
 /// `proto.Size` of the `MeshSilence` v0.34 would store for `s` with the given
 /// retention. Map entries always encode key and value, as Go's protobuf does.
 pub fn proto_size(s: &Silence, retention: Duration) -> usize {
-    let mut set = 0;
-    for m in s.matchers.iter() {
-        let ty = type_number(m.op());
-        let mut len = string_field(m.name()) + string_field(m.value());
-        if ty != 0 {
-            len += 1 + varint_len(ty);
+    let set_size = |matchers: &crate::matcher::Matchers| {
+        let mut set = 0;
+        for m in matchers.iter() {
+            let ty = type_number(m.op());
+            let mut len = string_field(m.name()) + string_field(m.value());
+            if ty != 0 {
+                len += 1 + varint_len(ty);
+            }
+            set += delimited(len);
         }
-        set += delimited(len);
-    }
+        delimited(set)
+    };
+    let sets: usize = s
+        .matcher_sets()
+        .chain(&s.receiver_matcher_sets)
+        .map(set_size)
+        .sum();
     let mut silence = string_field(&s.id)
         + timestamp_field(&s.starts_at)
         + timestamp_field(&s.ends_at)
         + timestamp_field(&s.updated_at)
         + string_field(&s.created_by)
         + string_field(&s.comment)
-        + delimited(set);
+        + sets;
     for (k, v) in &s.annotations {
         silence += delimited(delimited(k.len()) + delimited(v.len()));
     }

@@ -2,18 +2,20 @@
 //! update-in-place-or-replace, expire, query, garbage-collection and gossip
 //! merge rules, and an always-current label index for matching.
 //!
-//! All state sits behind one `RwLock`: matching and queries share it, changes
-//! (rare: API calls, gossip, maintenance) take it exclusively. Every change
-//! bumps [`Silences::version`] and is reported to the optional
-//! [`SilenceSink`] (persistence, replication) while the lock is held, so the
-//! sink sees changes in order.
+//! All state sits behind one `RwLock`: matching and queries share it. Changes
+//! (rare: API calls, gossip, maintenance) are serialized by a separate writer
+//! mutex and go in two steps: the change is worked out under the read lock,
+//! handed to the optional [`SilenceSink`] (durable storage), and only when
+//! the sink has accepted it applied under the write lock, which is therefore
+//! never held across a disk write. A change the sink refuses leaves the store
+//! as it was. Every change bumps [`Silences::version`].
 //!
 //! Times are passed in explicitly (`now`) so that behaviour is testable;
 //! callers pass `Utc::now()`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -49,14 +51,16 @@ impl Default for SilenceOptions {
     }
 }
 
-/// Follows every change of a [`Silences`] store: write-through persistence
-/// or gossip. Called synchronously with the store locked, in change order;
-/// must be quick and must not call back into the store.
+/// Makes the changes of a [`Silences`] store durable before they take
+/// effect. Called from the thread making the change, in change order, with
+/// the store's writer mutex held (other changes wait) but not its state
+/// lock (matching goes on); it may block on a disk write and must not call
+/// back into the store.
 pub trait SilenceSink: Send + Sync {
-    /// `s` was created, updated, expired or merged from a peer.
-    fn saved(&self, s: &Silence);
-    /// The silence `id` was garbage-collected.
-    fn removed(&self, id: &str);
+    /// Stores `saved` (created, updated, expired or merged silences) and
+    /// deletes `removed` (garbage-collected ids) as one change, or says why
+    /// it could not; then the store does not change either.
+    fn persist(&self, saved: &[Arc<Silence>], removed: &[String]) -> Result<(), String>;
 }
 
 /// Number of silences per state (the `alertmanager_silences` gauge).
@@ -84,9 +88,8 @@ impl State {
     }
 
     /// Stores `s` under its id, replacing any previous version.
-    fn put(&mut self, s: Silence) -> Arc<Silence> {
+    fn put(&mut self, s: Arc<Silence>) {
         self.delete(&s.id);
-        let s = Arc::new(s);
         let placement = self.index.insert(&s);
         self.entries.insert(
             s.id.clone(),
@@ -95,7 +98,6 @@ impl State {
                 placement,
             },
         );
-        s
     }
 
     fn delete(&mut self, id: &str) -> bool {
@@ -114,6 +116,8 @@ pub struct Silences {
     opts: SilenceOptions,
     retention: TimeDelta,
     state: RwLock<State>,
+    /// Serializes changes (see the module documentation).
+    writer: Mutex<()>,
     version: AtomicU64,
     sink: Option<Arc<dyn SilenceSink>>,
 }
@@ -125,6 +129,7 @@ impl Silences {
             opts,
             retention,
             state: RwLock::new(State::default()),
+            writer: Mutex::new(()),
             version: AtomicU64::new(0),
             sink: None,
         }
@@ -161,14 +166,31 @@ impl Silences {
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
-    /// Stores `s`, tells the sink, bumps the version.
-    fn commit(&self, st: &mut State, s: Silence) -> Arc<Silence> {
-        let s = st.put(s);
-        if let Some(sink) = &self.sink {
-            sink.saved(&s);
+    fn lock_writer(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands a change worked out under the writer mutex to the sink, then
+    /// applies it and bumps the version; a refused change is not applied.
+    fn apply(&self, saved: Vec<Silence>, removed: Vec<String>) -> Result<(), SilenceError> {
+        if saved.is_empty() && removed.is_empty() {
+            return Ok(());
         }
+        let saved: Vec<Arc<Silence>> = saved.into_iter().map(Arc::new).collect();
+        if let Some(sink) = &self.sink {
+            sink.persist(&saved, &removed)
+                .map_err(SilenceError::Storage)?;
+        }
+        let mut st = self.write();
+        for id in &removed {
+            st.delete(id);
+        }
+        for s in saved {
+            st.put(s);
+        }
+        drop(st);
         self.version.fetch_add(1, AtomicOrdering::AcqRel);
-        s
+        Ok(())
     }
 
     fn check_size(&self, s: &Silence) -> Result<(), SilenceError> {
@@ -209,11 +231,15 @@ impl Silences {
         }
         validate(&s, self.opts.mode)?;
 
-        let mut st = self.write();
-        let prev = if s.id.is_empty() {
-            None
-        } else {
-            Some(st.get(&s.id).ok_or(SilenceError::NotFound)?)
+        let _writer = self.lock_writer();
+        let (prev, len) = {
+            let st = self.read();
+            let prev = if s.id.is_empty() {
+                None
+            } else {
+                Some(st.get(&s.id).ok_or(SilenceError::NotFound)?)
+            };
+            (prev, st.entries.len())
         };
 
         if let Some(prev) = &prev
@@ -221,11 +247,12 @@ impl Silences {
         {
             s.updated_at = now;
             self.check_size(&s)?;
-            return Ok(self.commit(&mut st, s).id.clone());
+            let id = s.id.clone();
+            self.apply(vec![s], vec![])?;
+            return Ok(id);
         }
 
         let max = self.opts.max_silences;
-        let len = st.entries.len();
         if max > 0 && len + 1 > max {
             return Err(SilenceError::Limit(format!(
                 "exceeded maximum number of silences: {len} (limit: {max})"
@@ -238,34 +265,20 @@ impl Silences {
         s.updated_at = now;
         self.check_size(&s)?;
 
-        if let Some(prev) = &prev {
-            self.expire_locked(&mut st, prev, now);
-        }
-        Ok(self.commit(&mut st, s).id.clone())
+        let id = s.id.clone();
+        let mut saved: Vec<Silence> = prev.iter().filter_map(|p| expired(p, now)).collect();
+        saved.push(s);
+        self.apply(saved, vec![])?;
+        Ok(id)
     }
 
     /// Expires the silence `id` at `now` (the API's DELETE): an active one
     /// ends now, a pending one starts and ends now, an expired one is left
     /// alone (success). An unknown id is [`SilenceError::NotFound`].
     pub fn expire(&self, id: &str, now: Timestamp) -> Result<(), SilenceError> {
-        let mut st = self.write();
-        let prev = st.get(id).ok_or(SilenceError::NotFound)?;
-        self.expire_locked(&mut st, &prev, now);
-        Ok(())
-    }
-
-    fn expire_locked(&self, st: &mut State, prev: &Silence, now: Timestamp) {
-        let mut s = prev.clone();
-        match prev.state_at(now) {
-            SilenceState::Expired => return,
-            SilenceState::Active => s.ends_at = now,
-            SilenceState::Pending => {
-                s.starts_at = now;
-                s.ends_at = now;
-            }
-        }
-        s.updated_at = now;
-        self.commit(st, s);
+        let _writer = self.lock_writer();
+        let prev = self.read().get(id).ok_or(SilenceError::NotFound)?;
+        self.apply(expired(&prev, now).into_iter().collect(), vec![])
     }
 
     /// The silence `id`, if stored.
@@ -379,25 +392,20 @@ impl Silences {
     }
 
     /// Deletes silences whose retention is over (`ends_at + retention <=
-    /// now`, as upstream's `expires_at` check); returns how many.
-    pub fn gc(&self, now: Timestamp) -> usize {
-        let mut st = self.write();
-        let dead: Vec<String> = st
+    /// now`, as upstream's `expires_at` check); returns how many, or why
+    /// the sink refused (then nothing was deleted; the next run retries).
+    pub fn gc(&self, now: Timestamp) -> Result<usize, SilenceError> {
+        let _writer = self.lock_writer();
+        let dead: Vec<String> = self
+            .read()
             .entries
             .values()
             .filter(|e| self.expires_at(&e.silence) <= now)
             .map(|e| e.silence.id.clone())
             .collect();
-        for id in &dead {
-            st.delete(id);
-            if let Some(sink) = &self.sink {
-                sink.removed(id);
-            }
-        }
-        if !dead.is_empty() {
-            self.version.fetch_add(1, AtomicOrdering::AcqRel);
-        }
-        dead.len()
+        let n = dead.len();
+        self.apply(vec![], dead)?;
+        Ok(n)
     }
 
     /// Runs [`Silences::gc`] every `interval` (first run after one interval)
@@ -405,28 +413,30 @@ impl Silences {
     /// interval is refused, as upstream refuses to run maintenance.
     pub fn spawn_gc(self: Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
         crate::maintenance::spawn_periodic("silence GC", interval, move || {
-            let removed = self.gc(Utc::now());
-            tracing::debug!(removed, "silence garbage collection done");
+            match self.gc(Utc::now()) {
+                Ok(removed) => tracing::debug!(removed, "silence garbage collection done"),
+                Err(e) => tracing::error!(err = %e, "silence garbage collection failed"),
+            }
         })
     }
 
-    /// Takes a silence from a peer or a persisted snapshot, as upstream's
+    /// Takes a silence from a peer or an imported snapshot, as upstream's
     /// gossip merge: ignored if its retention is already over (`ends_at +
     /// retention < now`) or if the stored version is not older (by
     /// `updated_at`); otherwise stored as is (no validation, no limits).
     /// Returns whether anything changed.
-    pub fn merge(&self, remote: Silence, now: Timestamp) -> bool {
+    pub fn merge(&self, remote: Silence, now: Timestamp) -> Result<bool, SilenceError> {
         if remote.id.is_empty() || self.expires_at(&remote) < now {
-            return false;
+            return Ok(false);
         }
-        let mut st = self.write();
-        if let Some(prev) = st.entries.get(&remote.id)
+        let _writer = self.lock_writer();
+        if let Some(prev) = self.read().entries.get(&remote.id)
             && prev.silence.updated_at >= remote.updated_at
         {
-            return false;
+            return Ok(false);
         }
-        self.commit(&mut st, remote);
-        true
+        self.apply(vec![remote], vec![])?;
+        Ok(true)
     }
 
     /// How many silences a lookup for `labels` examines.
@@ -441,6 +451,7 @@ impl Silences {
     /// [`Silences::merge`] but without reporting them to the sink (they
     /// come from it). Bumps the version once; returns how many were taken.
     pub fn restore(&self, silences: impl IntoIterator<Item = Silence>, now: Timestamp) -> usize {
+        let _writer = self.lock_writer();
         let mut st = self.write();
         let mut n = 0;
         for remote in silences {
@@ -452,7 +463,7 @@ impl Silences {
             {
                 continue;
             }
-            st.put(remote);
+            st.put(Arc::new(remote));
             n += 1;
         }
         if n > 0 {
@@ -485,10 +496,26 @@ impl Silences {
     }
 }
 
+/// `prev` expired at `now` (the API's DELETE): an active silence ends now, a
+/// pending one starts and ends now; `None` for one already expired.
+fn expired(prev: &Silence, now: Timestamp) -> Option<Silence> {
+    let mut s = prev.clone();
+    match prev.state_at(now) {
+        SilenceState::Expired => return None,
+        SilenceState::Active => s.ends_at = now,
+        SilenceState::Pending => {
+            s.starts_at = now;
+            s.ends_at = now;
+        }
+    }
+    s.updated_at = now;
+    Some(s)
+}
+
 /// Whether `prev` may be changed into `next` in place at `now` without
 /// rewriting what was silenced in the past (upstream's `canUpdate`).
 fn can_update(prev: &Silence, next: &Silence, now: Timestamp) -> bool {
-    if prev.matchers != next.matchers {
+    if prev.matchers != next.matchers || prev.extra_matcher_sets != next.extra_matcher_sets {
         return false;
     }
     match prev.state_at(now) {
@@ -556,29 +583,73 @@ mod tests {
         pairs.iter().copied().collect()
     }
 
+    /// Records what the store persists; refuses while `fail` is set.
     #[derive(Default)]
-    struct Recorder(Mutex<Vec<String>>);
+    struct Recorder {
+        log: Mutex<Vec<String>>,
+        fail: std::sync::atomic::AtomicBool,
+    }
 
     impl SilenceSink for Recorder {
-        fn saved(&self, s: &Silence) {
-            let line = format!(
-                "saved {} {}..{} @{}",
-                s.id,
-                s.starts_at.timestamp() - 1_700_000_000,
-                s.ends_at.timestamp() - 1_700_000_000,
-                s.updated_at.timestamp() - 1_700_000_000
-            );
-            self.0.lock().unwrap().push(line);
-        }
-        fn removed(&self, id: &str) {
-            self.0.lock().unwrap().push(format!("removed {id}"));
+        fn persist(&self, saved: &[Arc<Silence>], removed: &[String]) -> Result<(), String> {
+            if self.fail.load(AtomicOrdering::SeqCst) {
+                return Err("disk full".to_string());
+            }
+            let mut log = self.log.lock().unwrap();
+            for id in removed {
+                log.push(format!("removed {id}"));
+            }
+            for s in saved {
+                log.push(format!(
+                    "saved {} {}..{} @{}",
+                    s.id,
+                    s.starts_at.timestamp() - 1_700_000_000,
+                    s.ends_at.timestamp() - 1_700_000_000,
+                    s.updated_at.timestamp() - 1_700_000_000
+                ));
+            }
+            Ok(())
         }
     }
 
     impl Recorder {
         fn take(&self) -> Vec<String> {
-            std::mem::take(&mut *self.0.lock().unwrap())
+            std::mem::take(&mut *self.log.lock().unwrap())
         }
+    }
+
+    #[test]
+    fn a_refused_change_changes_nothing() {
+        let rec = Arc::new(Recorder::default());
+        let s = Silences::new(SilenceOptions::default()).with_sink(rec.clone());
+        let id = s.set(sil(job("a"), 0, 100), t(0)).unwrap();
+        rec.take();
+        rec.fail.store(true, AtomicOrdering::SeqCst);
+        let v = s.version();
+        let before = s.list();
+        assert_eq!(
+            s.set(sil(job("b"), 0, 100), t(1)).unwrap_err(),
+            SilenceError::Storage("disk full".into())
+        );
+        let mut upd = s.get(&id).unwrap();
+        upd.ends_at = t(200);
+        assert!(matches!(s.set(upd, t(1)), Err(SilenceError::Storage(_))));
+        let mut repl = s.get(&id).unwrap();
+        repl.matchers = Matchers::from(job("c"));
+        assert!(matches!(s.set(repl, t(1)), Err(SilenceError::Storage(_))));
+        assert!(matches!(s.expire(&id, t(1)), Err(SilenceError::Storage(_))));
+        assert!(matches!(s.gc(t(1_000_000)), Err(SilenceError::Storage(_))));
+        assert_eq!(s.version(), v);
+        assert_eq!(s.list(), before);
+        assert_eq!(
+            s.mutes(&labels(&[("job", "a")]), t(2)).active,
+            vec![id.clone()]
+        );
+        assert!(rec.take().is_empty());
+        s.assert_consistent();
+        rec.fail.store(false, AtomicOrdering::SeqCst);
+        s.expire(&id, t(3)).unwrap();
+        assert_eq!(rec.take(), [format!("saved {id} 0..3 @3")]);
     }
 
     #[test]
@@ -828,7 +899,7 @@ mod tests {
         assert!(matches!(s.set(upd, t(2)), Err(SilenceError::Limit(_))));
         assert_eq!(s.get(&a).unwrap().ends_at, t(200));
         // GC makes room once the expired one's retention is over.
-        assert_eq!(s.gc(t(11)), 1);
+        assert_eq!(s.gc(t(11)).unwrap(), 1);
         assert!(s.set(sil(job("c"), 0, 100), t(11)).is_ok());
     }
 
@@ -873,7 +944,7 @@ mod tests {
         let mut x = sil(ms, start, end);
         x.id = id.to_string();
         x.updated_at = t(start);
-        assert!(s.merge(x, t(0)));
+        assert!(s.merge(x, t(0)).unwrap());
     }
 
     fn ids(v: &[Silence]) -> Vec<&str> {
@@ -981,9 +1052,13 @@ mod tests {
         put(&s, "b", job("b"), 0, 200);
         rec.take();
         let v = s.version();
-        assert_eq!(s.gc(t(109)), 0);
+        assert_eq!(s.gc(t(109)).unwrap(), 0);
         assert_eq!(s.version(), v);
-        assert_eq!(s.gc(t(110)), 1, "removed once ends_at + retention <= now");
+        assert_eq!(
+            s.gc(t(110)).unwrap(),
+            1,
+            "removed once ends_at + retention <= now"
+        );
         assert_eq!(s.version(), v + 1);
         assert_eq!(rec.take(), ["removed a"]);
         assert!(s.get("a").is_none());
@@ -1001,17 +1076,20 @@ mod tests {
         let mut x = sil(job("a"), 0, 100);
         x.id = "m".into();
         x.updated_at = t(5);
-        assert!(s.merge(x.clone(), t(0)));
-        assert!(!s.merge(x.clone(), t(0)), "same updated_at: no change");
+        assert!(s.merge(x.clone(), t(0)).unwrap());
+        assert!(
+            !s.merge(x.clone(), t(0)).unwrap(),
+            "same updated_at: no change"
+        );
         let mut older = x.clone();
         older.updated_at = t(4);
         older.matchers = Matchers::from(job("old"));
-        assert!(!s.merge(older, t(0)));
+        assert!(!s.merge(older, t(0)).unwrap());
         let mut newer = x.clone();
         newer.updated_at = t(6);
         newer.matchers = Matchers::from(job("new"));
         let v = s.version();
-        assert!(s.merge(newer, t(0)));
+        assert!(s.merge(newer, t(0)).unwrap());
         assert_eq!(s.version(), v + 1);
         assert!(s.mutes(&labels(&[("job", "a")]), t(1)).active.is_empty());
         assert_eq!(s.mutes(&labels(&[("job", "new")]), t(1)).active, ["m"]);
@@ -1020,11 +1098,14 @@ mod tests {
         // Past retention, or without an id: ignored.
         let mut gone = x.clone();
         gone.id = "gone".into();
-        assert!(!s.merge(gone.clone(), t(111)));
-        assert!(s.merge(gone, t(110)), "ends_at + retention == now is kept");
+        assert!(!s.merge(gone.clone(), t(111)).unwrap());
+        assert!(
+            s.merge(gone, t(110)).unwrap(),
+            "ends_at + retention == now is kept"
+        );
         let mut anon = x;
         anon.id.clear();
-        assert!(!s.merge(anon, t(0)));
+        assert!(!s.merge(anon, t(0)).unwrap());
         assert_eq!(s.snapshot().len(), 2);
     }
 
@@ -1112,7 +1193,7 @@ mod tests {
         }));
         let mut x = sil(job("a"), -100, -50);
         x.id = "old".into();
-        assert!(s.merge(x, t(-60)));
+        assert!(s.merge(x, t(-60)).unwrap());
         rt.block_on(async {
             let handle = Arc::clone(&s).spawn_gc(Duration::from_millis(10));
             for _ in 0..200 {

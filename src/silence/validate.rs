@@ -24,8 +24,10 @@ fn invalid(msg: impl Into<String>) -> SilenceError {
     SilenceError::Invalid(msg.into())
 }
 
-fn invalid_matcher(index: usize, reason: String) -> SilenceError {
-    invalid(format!("invalid label matcher {index} in set 0: {reason}"))
+fn invalid_matcher(index: usize, set: usize, reason: String) -> SilenceError {
+    invalid(format!(
+        "invalid label matcher {index} in set {set}: {reason}"
+    ))
 }
 
 /// Whether a matcher counts as matching the empty string for the "at least
@@ -38,8 +40,7 @@ fn matches_empty(m: &Matcher) -> bool {
     }
 }
 
-/// Alertmanager's `validateSilence` (v0.34) for a silence with one matcher
-/// set, with the label-name rule of `mode` (`classic-mode` → classic names).
+/// Alertmanager's `validateSilence` (v0.34) over every matcher set, with the label-name rule of `mode` (`classic-mode` → classic names).
 ///
 /// Two upstream checks cannot fail here: label values are always valid
 /// UTF-8 in Rust, and regex matchers are compiled when the [`Matcher`] is
@@ -47,23 +48,26 @@ fn matches_empty(m: &Matcher) -> bool {
 /// `updated_at` is not checked: v0.34 does not (0.25 required it non-zero
 /// after setting it itself).
 pub fn validate(s: &Silence, mode: ParseMode) -> Result<(), SilenceError> {
-    if s.matchers.is_empty() {
-        return Err(invalid("matcher set 0 is empty"));
-    }
-    let mut all_match_empty = true;
-    for (i, m) in s.matchers.iter().enumerate() {
-        if !is_valid_label_name(m.name(), mode) {
-            return Err(invalid_matcher(
-                i,
-                format!("invalid label name {}", go_quote(m.name())),
-            ));
+    for (set, matchers) in s.matcher_sets().enumerate() {
+        if matchers.is_empty() {
+            return Err(invalid(format!("matcher set {set} is empty")));
         }
-        all_match_empty = all_match_empty && matches_empty(m);
-    }
-    if all_match_empty {
-        return Err(invalid(
-            "matcher set 0: at least one matcher must not match the empty string",
-        ));
+        let mut all_match_empty = true;
+        for (i, m) in matchers.iter().enumerate() {
+            if !is_valid_label_name(m.name(), mode) {
+                return Err(invalid_matcher(
+                    i,
+                    set,
+                    format!("invalid label name {}", go_quote(m.name())),
+                ));
+            }
+            all_match_empty = all_match_empty && matches_empty(m);
+        }
+        if all_match_empty {
+            return Err(invalid(format!(
+                "matcher set {set}: at least one matcher must not match the empty string"
+            )));
+        }
     }
     if is_go_zero(&s.starts_at) {
         return Err(invalid("invalid zero start timestamp"));
@@ -97,12 +101,14 @@ pub fn matcher_from_api(
     if !is_valid_label_name(name, mode) {
         return Err(invalid_matcher(
             index,
+            0,
             format!("invalid label name {}", go_quote(name)),
         ));
     }
     let bad_regex = |e: String| {
         invalid_matcher(
             index,
+            0,
             format!("invalid regular expression {}: {e}", go_quote(value)),
         )
     };
