@@ -20,6 +20,7 @@ pub mod nflog;
 pub mod notify;
 pub mod server;
 pub mod silence;
+pub mod state;
 pub mod store;
 pub mod template;
 pub mod timeinterval;

@@ -2,6 +2,7 @@
 //! the HTTP endpoints, reloads on SIGHUP and exits cleanly on SIGINT/SIGTERM.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -20,6 +21,7 @@ use crate::metrics::{BuildInfo, HttpInstrumentation, Metrics};
 use crate::nflog::NotificationLog;
 use crate::notify::pipeline::PipelineDeps;
 use crate::silence::{SilenceOptions, Silences};
+use crate::state::StateDb;
 use crate::store::AlertObserver;
 use crate::store::{AlertStore, StoreOptions};
 
@@ -209,17 +211,41 @@ async fn serve(args: ServerArgs) -> ExitCode {
     };
 
     let metrics = Arc::new(Metrics::new(&BuildInfo::tocsin()));
+    let db = match StateDb::open(Path::new(&args.storage_path), metrics.state.clone()) {
+        Ok(db) => db,
+        Err(e) => {
+            tracing::error!(err = %e, "Unable to open the state database");
+            return ExitCode::from(1);
+        }
+    };
     let alerts = Arc::new(AlertStore::new(StoreOptions {
         per_alertname_limit: usize::try_from(args.alerts_per_alertname_limit).unwrap_or(0),
     }));
-    let silences = Arc::new(Silences::new(SilenceOptions {
-        retention: args.data_retention,
-        max_silences: usize::try_from(args.silences_max_silences).unwrap_or(0),
-        max_silence_size_bytes: usize::try_from(args.silences_max_silence_size_bytes).unwrap_or(0),
-        mode: features.parse_mode(),
-    }));
-    let nflog =
-        Arc::new(NotificationLog::new(args.data_retention).with_metrics(metrics.nflog.clone()));
+    let silences = Arc::new(
+        Silences::new(SilenceOptions {
+            retention: args.data_retention,
+            max_silences: usize::try_from(args.silences_max_silences).unwrap_or(0),
+            max_silence_size_bytes: usize::try_from(args.silences_max_silence_size_bytes)
+                .unwrap_or(0),
+            mode: features.parse_mode(),
+        })
+        .with_sink(Arc::new(db.clone())),
+    );
+    let nflog = Arc::new(
+        NotificationLog::new(args.data_retention)
+            .with_metrics(metrics.nflog.clone())
+            .with_sink(Arc::new(db.clone())),
+    );
+    let persist: Arc<dyn AlertObserver> = Arc::new(db.clone());
+    alerts.add_observer(persist.clone());
+    let restored = match restore_state(&db, &args.storage_path, &alerts, &silences, &nflog) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(err = %e, "Unable to restore the state");
+            db.close();
+            return ExitCode::from(1);
+        }
+    };
     let deps = PipelineDeps {
         silences: silences.clone(),
         nflog: nflog.clone(),
@@ -246,7 +272,20 @@ async fn serve(args: ServerArgs) -> ExitCode {
         metrics.dispatch.clone(),
     );
     let dispatcher_observer: Arc<dyn AlertObserver> = Arc::new(dispatcher.clone());
-    alerts.set_observers(vec![live.inhibitor.clone(), dispatcher_observer.clone()]);
+    dispatcher.set_timer_sink(Arc::new(db.clone()));
+    dispatcher.restore_timers(restored.timers);
+    alerts.set_observers(vec![
+        live.inhibitor.clone(),
+        dispatcher_observer.clone(),
+        persist.clone(),
+    ]);
+    let stale_timers = dispatcher.finish_restore();
+    tracing::info!(
+        alerts = alerts.len(),
+        groups = dispatcher.group_count(),
+        stale_timers,
+        "Aggregation groups rebuilt from the restored alerts"
+    );
     apply_config_metrics(&metrics, &config, &live);
     let state = Arc::new(AppState::new(
         coordinator.clone(),
@@ -257,12 +296,23 @@ async fn serve(args: ServerArgs) -> ExitCode {
         cluster.as_ref().map(|c| c.peer.clone()),
         live,
     ));
+    state.set_ready_check(Box::new({
+        let db = db.clone();
+        move || {
+            if db.writable() {
+                Ok(())
+            } else {
+                Err("state database not writable".to_string())
+            }
+        }
+    }));
     install_reload_hook(
         &coordinator,
         &state,
         deps,
         dispatcher.clone(),
         dispatcher_observer,
+        persist,
     );
     register_metric_sources(&state);
     let background = [
@@ -329,8 +379,45 @@ async fn serve(args: ServerArgs) -> ExitCode {
     for t in background {
         t.abort();
     }
+    db.close();
     drop(cluster);
     ExitCode::SUCCESS
+}
+
+/// What the state database gave back, for the dispatcher.
+struct Restored {
+    timers: std::collections::HashMap<String, crate::dispatch::RestoredTimer>,
+}
+
+/// Imports Alertmanager's snapshot files once, then loads the database
+/// into the stores (before any observer but persistence follows them).
+fn restore_state(
+    db: &StateDb,
+    storage_path: &str,
+    alerts: &AlertStore,
+    silences: &Silences,
+    nflog: &NotificationLog,
+) -> Result<Restored, String> {
+    crate::state::import_alertmanager_once(db, Path::new(storage_path), silences, nflog)?;
+    let started = std::time::Instant::now();
+    let loaded = db.load()?;
+    let now = chrono::Utc::now();
+    let n_silences = silences.restore(loaded.silences, now);
+    let n_nflog = nflog.restore(loaded.nflog);
+    let n_alerts = alerts.restore(loaded.alerts, now);
+    tracing::info!(
+        path = %db.path().display(),
+        silences = n_silences,
+        nflog_entries = n_nflog,
+        alerts = n_alerts,
+        group_timers = loaded.timers.len(),
+        damaged_rows = loaded.damaged,
+        duration = ?started.elapsed(),
+        "State restored"
+    );
+    Ok(Restored {
+        timers: loaded.timers,
+    })
 }
 
 /// Receivers used by the routing tree, and their integrations, as
@@ -372,6 +459,7 @@ fn install_reload_hook(
     deps: PipelineDeps,
     dispatcher: Dispatcher,
     dispatcher_observer: Arc<dyn AlertObserver>,
+    persist: Arc<dyn AlertObserver>,
 ) {
     let weak = Arc::downgrade(state);
     coordinator.on_reload(Box::new(move |outcome| {
@@ -386,10 +474,16 @@ fn install_reload_hook(
                 dispatcher.set_tree(live.route.clone());
                 // Unregistering then registering the dispatcher replays every
                 // stored alert to it, atomically with respect to new ones.
-                state.alerts.set_observers(vec![live.inhibitor.clone()]);
+                // Persistence stays registered throughout (it is not
+                // replayed to).
                 state
                     .alerts
-                    .set_observers(vec![live.inhibitor.clone(), dispatcher_observer.clone()]);
+                    .set_observers(vec![live.inhibitor.clone(), persist.clone()]);
+                state.alerts.set_observers(vec![
+                    live.inhibitor.clone(),
+                    dispatcher_observer.clone(),
+                    persist.clone(),
+                ]);
                 apply_config_metrics(&state.metrics, config, &live);
                 state.set_live(live);
                 Ok(())

@@ -73,7 +73,13 @@ pub struct AppState {
     pub started: Timestamp,
     pub cluster: Option<PeerInfo>,
     live: RwLock<Arc<Live>>,
+    /// Conditions besides [`AppState::ready`] that `/-/ready` requires
+    /// (the state database is writable).
+    ready_checks: RwLock<Vec<ReadyCheck>>,
 }
+
+/// A readiness condition: `Err` says why the instance is not ready.
+pub type ReadyCheck = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 impl AppState {
     pub fn new(
@@ -95,7 +101,32 @@ impl AppState {
             started: chrono::Utc::now(),
             cluster,
             live: RwLock::new(Arc::new(live)),
+            ready_checks: RwLock::new(Vec::new()),
         }
+    }
+
+    /// Adds a condition `/-/ready` requires.
+    pub fn set_ready_check(&self, check: ReadyCheck) {
+        self.ready_checks
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(check);
+    }
+
+    /// Whether the instance is ready, or why not.
+    pub fn readiness(&self) -> Result<(), String> {
+        if !self.ready.load(Ordering::Acquire) {
+            return Err("starting".to_string());
+        }
+        for check in self
+            .ready_checks
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            check()?;
+        }
+        Ok(())
     }
 
     /// The configuration-dependent parts in force.
@@ -149,10 +180,17 @@ async fn ok_empty() -> StatusCode {
 }
 
 async fn ready(State(s): State<Arc<AppState>>) -> Response {
-    if s.ready.load(Ordering::Acquire) {
-        ok_text().await
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response()
+    match s.readiness() {
+        Ok(()) => ok_text().await,
+        // Alertmanager's body while starting; the reason otherwise.
+        Err(why) if why == "starting" => {
+            (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response()
+        }
+        Err(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Service Unavailable: {why}"),
+        )
+            .into_response(),
     }
 }
 

@@ -33,6 +33,25 @@ pub trait FlushHandler: Send + Sync {
     fn flush(&self, flush: Flush) -> Pin<Box<dyn Future<Output = bool> + Send + '_>>;
 }
 
+/// Follows the timers of aggregation groups so that they can be restored
+/// after a restart (durable state). Called on the dispatcher's paths,
+/// sometimes with a group's locks held: must be quick and must not call
+/// back into the dispatcher.
+pub trait TimerSink: Send + Sync {
+    /// The group `group_key` next flushes at `next` (wall clock);
+    /// `has_flushed` tells whether its `group_wait` is over.
+    fn scheduled(&self, group_key: &str, next: Timestamp, has_flushed: bool);
+    /// The group `group_key` is gone (emptied, or its route removed).
+    fn dropped(&self, group_key: &str);
+}
+
+/// A group timer as it stood before a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoredTimer {
+    pub next: Timestamp,
+    pub has_flushed: bool,
+}
+
 /// Identity of a group: the route it belongs to and its group labels.
 type GroupId = (String, Fingerprint);
 
@@ -73,6 +92,10 @@ struct Inner {
     seq: AtomicU64,
     handler: RwLock<Arc<dyn FlushHandler>>,
     metrics: Option<DispatchMetrics>,
+    timer_sink: RwLock<Option<Arc<dyn TimerSink>>>,
+    /// Timers from before a restart, by group key, claimed by the groups
+    /// that the replayed alerts recreate.
+    restored: Mutex<HashMap<String, RestoredTimer>>,
 }
 
 /// The routing tree in force, with one shared [`GroupRoute`] per route for
@@ -148,6 +171,8 @@ impl Dispatcher {
                 seq: AtomicU64::new(0),
                 handler: RwLock::new(handler),
                 metrics,
+                timer_sink: RwLock::new(None),
+                restored: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -156,6 +181,50 @@ impl Dispatcher {
         if let Some(m) = &self.inner.metrics {
             m.aggregation_groups.set(self.group_count() as i64);
         }
+    }
+
+    /// Reports every later timer change to `sink`.
+    pub fn set_timer_sink(&self, sink: Arc<dyn TimerSink>) {
+        *self
+            .inner
+            .timer_sink
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(sink);
+    }
+
+    fn timer_sink(&self) -> Option<Arc<dyn TimerSink>> {
+        self.inner
+            .timer_sink
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Hands over the group timers from before a restart; call before the
+    /// stored alerts are replayed to the dispatcher, then
+    /// [`Dispatcher::finish_restore`].
+    pub fn restore_timers(&self, timers: HashMap<String, RestoredTimer>) {
+        *lock(&self.inner.restored) = timers;
+    }
+
+    /// Forgets the restored timers that no group claimed (their alerts are
+    /// gone), telling the timer sink; returns how many.
+    pub fn finish_restore(&self) -> usize {
+        let left = std::mem::take(&mut *lock(&self.inner.restored));
+        if let Some(sink) = self.timer_sink() {
+            for key in left.keys() {
+                sink.dropped(key);
+            }
+        }
+        left.len()
+    }
+
+    fn take_restored(&self, group_key: &str) -> Option<RestoredTimer> {
+        let mut restored = lock(&self.inner.restored);
+        if restored.is_empty() {
+            return None;
+        }
+        restored.remove(group_key)
     }
 
     /// Replaces the pipeline that receives flushes (on reload).
@@ -181,12 +250,16 @@ impl Dispatcher {
     /// kept groups idempotently and creates the new ones).
     pub fn set_tree(&self, tree: Route) {
         let tree = Tree::new(tree);
+        let sink = self.timer_sink();
         for shard in &self.inner.shards {
             lock(shard).retain(|(route_id, _), g| {
                 let keep = tree.group_routes.get(route_id).map(|r| &**r) == Some(&*g.route);
                 if !keep {
                     // Its scheduled ticks become stale.
                     lock(&g.timing).generation += 1;
+                    if let Some(sink) = &sink {
+                        sink.dropped(&g.key);
+                    }
                 }
                 keep
             });
@@ -237,9 +310,19 @@ impl Dispatcher {
             };
             drop(shard);
             *created_any |= created;
+            let restored = if created {
+                self.take_restored(&group.key)
+            } else {
+                None
+            };
+            if let Some(t) = &restored {
+                lock(&group.timing).has_flushed = t.has_flushed;
+            }
             let flush_now = group.insert(alert.clone(), now);
             if flush_now {
                 self.schedule(&group, Duration::ZERO);
+            } else if let Some(t) = restored {
+                self.schedule(&group, (t.next - now).to_std().unwrap_or(Duration::ZERO));
             } else if created {
                 self.schedule(&group, route.opts.group_wait);
             }
@@ -248,11 +331,18 @@ impl Dispatcher {
 
     /// (Re)starts a group's timer: its next tick is `after` from now.
     fn schedule(&self, group: &Arc<AggrGroup>, after: Duration) {
-        let generation = {
+        let (generation, has_flushed) = {
             let mut timing = lock(&group.timing);
             timing.generation += 1;
-            timing.generation
+            (timing.generation, timing.has_flushed)
         };
+        if let Some(sink) = self.timer_sink() {
+            let next = chrono::TimeDelta::from_std(after)
+                .ok()
+                .and_then(|d| chrono::Utc::now().checked_add_signed(d))
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+            sink.scheduled(&group.key, next, has_flushed);
+        }
         let tick = Tick {
             at: Instant::now() + after,
             seq: self.inner.seq.fetch_add(1, Ordering::Relaxed),
@@ -308,10 +398,10 @@ impl Dispatcher {
     /// A group's timer fired: schedule the next tick, then flush (or, if a
     /// flush is still running, flush again as soon as it ends).
     fn tick(&self, group: Arc<AggrGroup>) {
+        lock(&group.timing).has_flushed = true;
         self.schedule(&group, group.route.opts.group_interval);
         {
             let mut timing = lock(&group.timing);
-            timing.has_flushed = true;
             if timing.flushing {
                 timing.tick_pending = true;
                 return;
@@ -363,6 +453,7 @@ impl Dispatcher {
     /// maintenance); returns how many were dropped.
     pub fn maintain(&self) -> usize {
         let mut dropped = 0;
+        let sink = self.timer_sink();
         for shard in &self.inner.shards {
             lock(shard).retain(|_, g| {
                 let keep = !g.is_empty() || lock(&g.timing).flushing;
@@ -370,6 +461,9 @@ impl Dispatcher {
                     // Stale ticks of a dropped group find it unregistered.
                     lock(&g.timing).generation += 1;
                     dropped += 1;
+                    if let Some(sink) = &sink {
+                        sink.dropped(&g.key);
+                    }
                 }
                 keep
             });

@@ -6,6 +6,6 @@ pub mod dispatcher;
 pub mod group;
 pub mod route;
 
-pub use dispatcher::{Dispatcher, FlushHandler};
+pub use dispatcher::{Dispatcher, FlushHandler, RestoredTimer, TimerSink};
 pub use group::{AggrGroup, Flush, GroupRoute};
 pub use route::{Route, RouteOpts};

@@ -64,6 +64,7 @@ pub mod notify;
 pub mod process;
 pub mod registry;
 pub mod silences;
+pub mod state;
 pub mod store;
 pub mod summary;
 
@@ -77,6 +78,7 @@ pub use nflog::NflogMetrics;
 pub use process::ProcessCollector;
 pub use registry::{GaugeFn, MetricRegistry};
 pub use silences::{SilenceCounts, SilenceMetrics};
+pub use state::StateMetrics;
 pub use store::{StoreMetrics, StoreStats};
 pub use summary::Summary;
 
@@ -112,6 +114,8 @@ pub struct Metrics {
     pub notify: notify::NotifyMetrics,
     /// The notification log.
     pub nflog: NflogMetrics,
+    /// The state database.
+    pub state: StateMetrics,
 }
 
 impl Metrics {
@@ -129,6 +133,7 @@ impl Metrics {
             dispatch: dispatch::DispatchMetrics::register(&registry),
             notify: notify::NotifyMetrics::register(&registry),
             nflog: NflogMetrics::register(&registry),
+            state: StateMetrics::register(&registry),
             registry,
         };
         metrics

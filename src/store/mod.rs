@@ -127,6 +127,25 @@ impl AlertStore {
     /// when their ranges [`overlap`](overlaps), replacing it otherwise.
     /// Returns what is now stored, after the observers have seen it.
     pub fn put(&self, alert: Alert, now: Timestamp) -> Result<Arc<Alert>, PutError> {
+        self.store(alert, now, true)
+    }
+
+    /// Loads alerts kept from before a restart with the rules of
+    /// [`put`](Self::put) but without telling the observers (they come from
+    /// durable state, which is one); observers added later get them
+    /// replayed. Returns how many were stored; refused ones are logged.
+    pub fn restore(&self, alerts: impl IntoIterator<Item = Alert>, now: Timestamp) -> usize {
+        let mut n = 0;
+        for alert in alerts {
+            match self.store(alert, now, false) {
+                Ok(_) => n += 1,
+                Err(e) => tracing::warn!(err = %e, "restored alert not kept"),
+            }
+        }
+        n
+    }
+
+    fn store(&self, alert: Alert, now: Timestamp, notify: bool) -> Result<Arc<Alert>, PutError> {
         let fp = alert.fingerprint();
         let mut shard = Self::write(self.shard_of(fp));
         let stored = match shard.alerts.get(&fp) {
@@ -145,8 +164,10 @@ impl AlertStore {
         if shard.alerts.insert(fp, Arc::clone(&stored)).is_none() {
             self.len.fetch_add(1, Ordering::Relaxed);
         }
-        for observer in &shard.observers {
-            observer.on_put(&stored);
+        if notify {
+            for observer in &shard.observers {
+                observer.on_put(&stored);
+            }
         }
         Ok(stored)
     }

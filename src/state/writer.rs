@@ -1,0 +1,377 @@
+//! The one thread that writes the state database, with group commit.
+//!
+//! Changes reach it two ways. Silence and notification-log changes are
+//! messages on a channel: a silence change waits for its commit (the API
+//! answers after it), a notification-log entry does not (it is committed
+//! with whatever else is waiting, normally within one commit time, a few
+//! milliseconds). Alerts and group timers change far more often, so their
+//! observers only mark them dirty in sharded maps (the last version of each
+//! wins); the writer takes those maps every flush interval (one second).
+//!
+//! Everything waiting goes into one transaction. When a commit fails (full
+//! disk, read-only file system) the waiting silence changes are answered
+//! with the error, the rest is kept and retried every second, the database
+//! is reported unwritable (`/-/ready`, `tocsin_state_writable`) and the
+//! error is logged once; the first later success clears it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver as ChannelReceiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, params};
+
+use super::codec::{self, alert_row, hashes, nanos};
+use crate::alert::{Alert, Timestamp};
+use crate::metrics::StateMetrics;
+use crate::nflog::{Entry, Receiver};
+use crate::silence::Silence;
+
+/// How often dirty alerts and group timers are written.
+pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+/// How long after a failed commit the next attempt is made.
+const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+const ALERT_SHARDS: usize = 16;
+
+/// A message to the writer.
+pub(super) enum Op {
+    /// Store and delete silences; the result goes to `done` after commit.
+    Silences {
+        saved: Vec<Arc<Silence>>,
+        removed: Vec<String>,
+        done: SyncSender<Result<(), String>>,
+    },
+    NflogPut(Entry),
+    NflogRemove(String, Receiver),
+    /// Set a `meta` key, answering after commit.
+    Meta {
+        key: String,
+        value: String,
+        done: SyncSender<Result<(), String>>,
+    },
+    /// Write everything dirty now and answer after commit.
+    Flush(SyncSender<Result<(), String>>),
+    /// Write everything and stop.
+    Shutdown,
+}
+
+/// What the writer and the observers share.
+pub(super) struct Shared {
+    alerts: Vec<Mutex<HashMap<u64, Option<Arc<Alert>>>>>,
+    timers: Mutex<HashMap<String, Option<(Timestamp, bool)>>>,
+    pub writable: AtomicBool,
+    pub metrics: StateMetrics,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub fn new(metrics: StateMetrics) -> Shared {
+        metrics.writable.set(1);
+        Shared {
+            alerts: (0..ALERT_SHARDS).map(|_| Mutex::default()).collect(),
+            timers: Mutex::default(),
+            writable: AtomicBool::new(true),
+            metrics,
+        }
+    }
+
+    /// The alert `fp` now stands as `alert` (`None`: deleted).
+    pub fn alert_dirty(&self, fp: u64, alert: Option<Arc<Alert>>) {
+        let shard = (fp.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as usize % ALERT_SHARDS;
+        if lock(&self.alerts[shard]).insert(fp, alert).is_none() {
+            self.metrics.queue_depth.inc();
+        }
+    }
+
+    pub fn timer_dirty(&self, key: &str, timer: Option<(Timestamp, bool)>) {
+        if lock(&self.timers).insert(key.to_string(), timer).is_none() {
+            self.metrics.queue_depth.inc();
+        }
+    }
+}
+
+/// Changes waiting for a commit, merged so that the latest of each wins.
+#[derive(Default)]
+struct Pending {
+    silences: Vec<(Vec<Arc<Silence>>, Vec<String>)>,
+    meta: Vec<(String, String)>,
+    waiters: Vec<SyncSender<Result<(), String>>>,
+    nflog: HashMap<(String, Receiver), Option<Entry>>,
+    alerts: HashMap<u64, Option<Arc<Alert>>>,
+    timers: HashMap<String, Option<(Timestamp, bool)>>,
+    /// Channel messages taken in (for the queue-depth gauge).
+    received: i64,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.silences.is_empty()
+            && self.meta.is_empty()
+            && self.waiters.is_empty()
+            && self.nflog.is_empty()
+            && self.alerts.is_empty()
+            && self.timers.is_empty()
+    }
+
+    fn rows(&self) -> usize {
+        self.silences
+            .iter()
+            .map(|(s, r)| s.len() + r.len())
+            .sum::<usize>()
+            + self.meta.len()
+            + self.nflog.len()
+            + self.alerts.len()
+            + self.timers.len()
+    }
+
+    /// Takes one message in; returns false for [`Op::Shutdown`].
+    fn add(&mut self, op: Op) -> bool {
+        if !matches!(op, Op::Shutdown) {
+            self.received += 1;
+        }
+        match op {
+            Op::Silences {
+                saved,
+                removed,
+                done,
+            } => {
+                self.silences.push((saved, removed));
+                self.waiters.push(done);
+            }
+            Op::NflogPut(e) => {
+                self.nflog
+                    .insert((e.group_key.clone(), e.receiver.clone()), Some(e));
+            }
+            Op::NflogRemove(gk, r) => {
+                self.nflog.insert((gk, r), None);
+            }
+            Op::Meta { key, value, done } => {
+                self.meta.push((key, value));
+                self.waiters.push(done);
+            }
+            Op::Flush(done) => self.waiters.push(done),
+            Op::Shutdown => return false,
+        }
+        true
+    }
+
+    /// Moves the dirty alerts and timers in; newer than anything kept from
+    /// a failed commit.
+    fn take_dirty(&mut self, shared: &Shared) {
+        let mut taken = 0;
+        for shard in &shared.alerts {
+            let m = std::mem::take(&mut *lock(shard));
+            taken += m.len();
+            self.alerts.extend(m);
+        }
+        let m = std::mem::take(&mut *lock(&shared.timers));
+        taken += m.len();
+        self.timers.extend(m);
+        shared.metrics.queue_depth.dec_by(taken as i64);
+    }
+
+    /// Answers the waiting changes (after a commit or a failure) and drops
+    /// the ones that cannot be retried (silences, meta: their callers got
+    /// the error and memory did not change).
+    fn answer(&mut self, result: &Result<(), String>) {
+        self.silences.clear();
+        self.meta.clear();
+        for w in self.waiters.drain(..) {
+            let _ = w.send(result.clone());
+        }
+    }
+}
+
+/// Runs the writer until [`Op::Shutdown`] or until every sender is gone.
+pub(super) fn run(
+    mut conn: Connection,
+    path: PathBuf,
+    rx: ChannelReceiver<Op>,
+    shared: Arc<Shared>,
+) {
+    let mut pending = Pending::default();
+    let mut next_flush = Instant::now() + FLUSH_INTERVAL;
+    let mut retry_at: Option<Instant> = None;
+    let mut running = true;
+    while running {
+        let now = Instant::now();
+        let wake = retry_at.map_or(next_flush, |r| r.min(next_flush));
+        match rx.recv_timeout(wake.saturating_duration_since(now)) {
+            Ok(op) => running = pending.add(op),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => running = false,
+        }
+        while running {
+            match rx.try_recv() {
+                Ok(op) => running = pending.add(op),
+                Err(_) => break,
+            }
+        }
+        shared.metrics.queue_depth.dec_by(pending.received);
+        pending.received = 0;
+        let now = Instant::now();
+        if now >= next_flush || !running || !pending.waiters.is_empty() {
+            pending.take_dirty(&shared);
+            next_flush = now + FLUSH_INTERVAL;
+        }
+        if pending.is_empty() {
+            match retry_at {
+                // Unwritable with nothing waiting: probe, so that the
+                // database is reported writable again once it is.
+                Some(r) if now >= r => pending
+                    .meta
+                    .push(("writable_probe".into(), chrono::Utc::now().to_rfc3339())),
+                _ => continue,
+            }
+        }
+        // After a failure, only a change someone waits for (or the end)
+        // tries again before the retry time.
+        if retry_at.is_some_and(|r| now < r) && pending.waiters.is_empty() && running {
+            continue;
+        }
+        let started = Instant::now();
+        let rows = pending.rows();
+        let result = commit(&mut conn, &pending).map_err(|e| e.to_string());
+        let m = &shared.metrics;
+        match &result {
+            Ok(()) => {
+                m.commit_duration.observe(started.elapsed().as_secs_f64());
+                m.commits.inc();
+                m.rows_written.inc_by(rows as u64);
+                m.last_commit.set(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0.0, |d| d.as_secs_f64()),
+                );
+                m.database_size_bytes.set(database_size(&path) as i64);
+                if !shared.writable.swap(true, Ordering::AcqRel) {
+                    tracing::info!(path = %path.display(), "State database writable again");
+                }
+                m.writable.set(1);
+                retry_at = None;
+                pending.nflog.clear();
+                pending.alerts.clear();
+                pending.timers.clear();
+            }
+            Err(e) => {
+                m.commit_failures.inc();
+                m.writable.set(0);
+                if shared.writable.swap(false, Ordering::AcqRel) {
+                    tracing::error!(
+                        path = %path.display(),
+                        err = %e,
+                        "State database write failed: silence changes are refused and other changes are kept in memory and retried until it succeeds"
+                    );
+                }
+                retry_at = Some(Instant::now() + RETRY_INTERVAL);
+            }
+        }
+        pending.answer(&result);
+        if !running && result.is_err() {
+            tracing::error!(
+                path = %path.display(),
+                rows = pending.rows(),
+                "State database unwritable at shutdown: the latest changes are not stored"
+            );
+        }
+    }
+}
+
+/// Size of the database file and its write-ahead log.
+pub(super) fn database_size(path: &std::path::Path) -> u64 {
+    let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    size(path) + size(std::path::Path::new(&wal))
+}
+
+fn commit(conn: &mut Connection, p: &Pending) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut put =
+            tx.prepare_cached("INSERT OR REPLACE INTO silences (id, body) VALUES (?1, ?2)")?;
+        let mut del = tx.prepare_cached("DELETE FROM silences WHERE id = ?1")?;
+        for (saved, removed) in &p.silences {
+            for id in removed {
+                del.execute([id])?;
+            }
+            for s in saved {
+                put.execute(params![s.id, codec::silence_body(s)])?;
+            }
+        }
+    }
+    {
+        let mut put =
+            tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+        for (k, v) in &p.meta {
+            put.execute([k, v])?;
+        }
+    }
+    {
+        let mut put = tx.prepare_cached(
+            "INSERT OR REPLACE INTO nflog (group_key, receiver, integration, idx, ts, firing, resolved, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut del = tx.prepare_cached(
+            "DELETE FROM nflog WHERE group_key = ?1 AND receiver = ?2 AND integration = ?3 AND idx = ?4",
+        )?;
+        for ((gk, r), e) in &p.nflog {
+            match e {
+                Some(e) => put.execute(params![
+                    gk,
+                    r.group_name,
+                    r.integration,
+                    r.idx,
+                    nanos(e.timestamp),
+                    hashes(&e.firing_alerts),
+                    hashes(&e.resolved_alerts),
+                    nanos(e.expires_at),
+                ])?,
+                None => del.execute(params![gk, r.group_name, r.integration, r.idx])?,
+            };
+        }
+    }
+    {
+        let mut put = tx.prepare_cached(
+            "INSERT OR REPLACE INTO alerts (fingerprint, labels, annotations, starts_at, ends_at, updated_at, generator_url, timeout)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut del = tx.prepare_cached("DELETE FROM alerts WHERE fingerprint = ?1")?;
+        for (fp, a) in &p.alerts {
+            match a {
+                Some(a) => {
+                    let r = alert_row(a);
+                    put.execute(params![
+                        r.fingerprint,
+                        r.labels,
+                        r.annotations,
+                        r.starts_at,
+                        r.ends_at,
+                        r.updated_at,
+                        r.generator_url,
+                        r.timeout,
+                    ])?
+                }
+                None => del.execute([*fp as i64])?,
+            };
+        }
+    }
+    {
+        let mut put = tx.prepare_cached(
+            "INSERT OR REPLACE INTO group_timers (group_key, next_at, has_flushed) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut del = tx.prepare_cached("DELETE FROM group_timers WHERE group_key = ?1")?;
+        for (key, t) in &p.timers {
+            match t {
+                Some((next, flushed)) => put.execute(params![key, nanos(*next), flushed])?,
+                None => del.execute([key])?,
+            };
+        }
+    }
+    tx.commit()
+}
