@@ -106,6 +106,8 @@ struct Pending {
     timers: HashMap<String, Option<(Timestamp, bool)>>,
     /// Channel messages taken in (for the queue-depth gauge).
     received: i64,
+    /// An [`Op::Flush`] waits: take the dirty alerts and timers now.
+    flush_requested: bool,
 }
 
 impl Pending {
@@ -154,7 +156,10 @@ impl Pending {
                 self.meta.push((key, value));
                 self.waiters.push(done);
             }
-            Op::Flush(done) => self.waiters.push(done),
+            Op::Flush(done) => {
+                self.flush_requested = true;
+                self.waiters.push(done);
+            }
             Op::Shutdown => return false,
         }
         true
@@ -215,7 +220,10 @@ pub(super) fn run(
         shared.metrics.queue_depth.dec_by(pending.received);
         pending.received = 0;
         let now = Instant::now();
-        if now >= next_flush || !running || !pending.waiters.is_empty() {
+        // A silence change does not wait for the alerts: they go at the
+        // flush interval, at an explicit flush, or at the end.
+        if now >= next_flush || !running || pending.flush_requested {
+            pending.flush_requested = false;
             pending.take_dirty(&shared);
             next_flush = now + FLUSH_INTERVAL;
         }
