@@ -300,7 +300,7 @@ pub(super) fn run(
                 }
                 m.writable.set(1);
                 retry_at = None;
-                unsynced = !(sync || !running);
+                unsynced = !sync && running;
                 pending.nflog.clear();
                 pending.alerts.clear();
                 pending.timers.clear();
