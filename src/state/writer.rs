@@ -294,7 +294,10 @@ pub(super) fn run(
                         .duration_since(std::time::UNIX_EPOCH)
                         .map_or(0.0, |d| d.as_secs_f64()),
                 );
-                m.database_size_bytes.set(database_size(&path) as i64);
+                if tick {
+                    // Two stat calls: once a second, not per commit.
+                    m.database_size_bytes.set(database_size(&path) as i64);
+                }
                 if !shared.writable.swap(true, Ordering::AcqRel) {
                     tracing::info!(path = %path.display(), "State database writable again");
                 }
