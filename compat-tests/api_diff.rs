@@ -62,6 +62,10 @@ fn normalize(v: &mut Value, ids: &mut Vec<String>) {
             {
                 m.remove("routeLabels");
             }
+            // Tocsin's receivers report each integration's last attempt.
+            if m.contains_key("name") && m.contains_key("integrations") {
+                m.remove("integrations");
+            }
             if m.len() == 2 && m.contains_key("labels") && m.contains_key("name") {
                 m.remove("labels");
             }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod dispatch;
+pub mod history;
 pub mod inhibit;
 pub mod logging;
 pub mod maintenance;

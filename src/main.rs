@@ -32,6 +32,7 @@ fn main() -> ExitCode {
     match cli.command {
         None => tocsin::server::run(cli.server),
         Some(Command::Template { command }) => cli::template::main(&command),
+        Some(Command::History { command, common }) => cli::history::main(&command, &common),
         Some(Command::CheckConfig {
             files,
             enable_feature,

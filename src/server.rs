@@ -16,6 +16,7 @@ use crate::cluster;
 use crate::config::LoadOptions;
 use crate::config::coordinator::{Coordinator, Source};
 use crate::dispatch::Dispatcher;
+use crate::history::History;
 use crate::logging;
 use crate::metrics::{BuildInfo, HttpInstrumentation, Metrics};
 use crate::nflog::NotificationLog;
@@ -156,7 +157,9 @@ async fn serve(args: ServerArgs) -> ExitCode {
             "Feature accepted but not yet effective in this version of Tocsin"
         );
     }
-    if let Err(e) = std::fs::create_dir_all(&args.storage_path) {
+    if !args.storage_in_memory
+        && let Err(e) = std::fs::create_dir_all(&args.storage_path)
+    {
         tracing::error!(path = %args.storage_path, err = %e, "Unable to create data directory");
         return ExitCode::from(1);
     }
@@ -211,41 +214,74 @@ async fn serve(args: ServerArgs) -> ExitCode {
     };
 
     let metrics = Arc::new(Metrics::new(&BuildInfo::tocsin()));
-    let db = match StateDb::open(Path::new(&args.storage_path), metrics.state.clone()) {
-        Ok(db) => db,
-        Err(e) => {
-            tracing::error!(err = %e, "Unable to open the state database");
-            return ExitCode::from(1);
+    let db = if args.storage_in_memory {
+        tracing::warn!("--storage.in-memory: state is not persisted and there is no history");
+        None
+    } else {
+        match StateDb::open(Path::new(&args.storage_path), metrics.state.clone()) {
+            Ok(db) => Some(db),
+            Err(e) => {
+                tracing::error!(err = %e, "Unable to open the state database");
+                return ExitCode::from(1);
+            }
+        }
+    };
+    let history = match &db {
+        None => None,
+        Some(db) => {
+            match History::start(db.path(), args.history_retention, metrics.state.clone()) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    tracing::error!(err = %e, "Unable to start the history");
+                    db.close();
+                    return ExitCode::from(1);
+                }
+            }
         }
     };
     let alerts = Arc::new(AlertStore::new(StoreOptions {
         per_alertname_limit: usize::try_from(args.alerts_per_alertname_limit).unwrap_or(0),
     }));
-    let silences = Arc::new(
-        Silences::new(SilenceOptions {
-            retention: args.data_retention,
-            max_silences: usize::try_from(args.silences_max_silences).unwrap_or(0),
-            max_silence_size_bytes: usize::try_from(args.silences_max_silence_size_bytes)
-                .unwrap_or(0),
-            mode: features.parse_mode(),
-        })
-        .with_sink(Arc::new(db.clone())),
-    );
-    let nflog = Arc::new(
-        NotificationLog::new(args.data_retention)
-            .with_metrics(metrics.nflog.clone())
-            .with_sink(Arc::new(db.clone())),
-    );
-    let persist: Arc<dyn AlertObserver> = Arc::new(db.clone());
-    alerts.add_observer(persist.clone());
-    let restored = match restore_state(&db, &args.storage_path, &alerts, &silences, &nflog) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!(err = %e, "Unable to restore the state");
-            db.close();
-            return ExitCode::from(1);
-        }
+    let mut silences = Silences::new(SilenceOptions {
+        retention: args.data_retention,
+        max_silences: usize::try_from(args.silences_max_silences).unwrap_or(0),
+        max_silence_size_bytes: usize::try_from(args.silences_max_silence_size_bytes).unwrap_or(0),
+        mode: features.parse_mode(),
+    });
+    let mut nflog = NotificationLog::new(args.data_retention).with_metrics(metrics.nflog.clone());
+    if let Some(db) = &db {
+        silences = silences.with_sink(Arc::new(db.clone()));
+        nflog = nflog.with_sink(Arc::new(db.clone()));
+    }
+    let (silences, nflog) = (Arc::new(silences), Arc::new(nflog));
+    // Persistence and history follow every alert change (they are never
+    // replayed to on reload).
+    let mut recorders: Vec<Arc<dyn AlertObserver>> = Vec::new();
+    if let Some(db) = &db {
+        recorders.push(Arc::new(db.clone()));
+    }
+    if let Some(h) = &history {
+        recorders.push(Arc::new(h.clone()));
+    }
+    alerts.set_observers(recorders.clone());
+    let restored = match &db {
+        None => Restored {
+            timers: Default::default(),
+        },
+        Some(db) => match restore_state(db, &args.storage_path, &alerts, &silences, &nflog) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(err = %e, "Unable to restore the state");
+                db.close();
+                return ExitCode::from(1);
+            }
+        },
     };
+    if let Some(h) = &history {
+        let mut restored_alerts = Vec::with_capacity(alerts.len());
+        alerts.for_each(|a| restored_alerts.push(a.clone()));
+        h.restored(restored_alerts);
+    }
     let deps = PipelineDeps {
         silences: silences.clone(),
         nflog: nflog.clone(),
@@ -257,6 +293,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
             .to_string(),
         // This instance is always at position 0 until peers gossip.
         peer_wait: Duration::ZERO,
+        history: history.clone(),
     };
     let config = coordinator.current();
     let live = match Live::new(config.clone(), &deps) {
@@ -272,13 +309,14 @@ async fn serve(args: ServerArgs) -> ExitCode {
         metrics.dispatch.clone(),
     );
     let dispatcher_observer: Arc<dyn AlertObserver> = Arc::new(dispatcher.clone());
-    dispatcher.set_timer_sink(Arc::new(db.clone()));
+    if let Some(db) = &db {
+        dispatcher.set_timer_sink(Arc::new(db.clone()));
+    }
     dispatcher.restore_timers(restored.timers);
-    alerts.set_observers(vec![
-        live.inhibitor.clone(),
-        dispatcher_observer.clone(),
-        persist.clone(),
-    ]);
+    let mut observers: Vec<Arc<dyn AlertObserver>> =
+        vec![live.inhibitor.clone(), dispatcher_observer.clone()];
+    observers.extend(recorders.iter().cloned());
+    alerts.set_observers(observers);
     let stale_timers = dispatcher.finish_restore();
     tracing::info!(
         alerts = alerts.len(),
@@ -296,23 +334,24 @@ async fn serve(args: ServerArgs) -> ExitCode {
         cluster.as_ref().map(|c| c.peer.clone()),
         live,
     ));
-    state.set_ready_check(Box::new({
+    if let Some(db) = &db {
         let db = db.clone();
-        move || {
+        state.set_ready_check(Box::new(move || {
             if db.writable() {
                 Ok(())
             } else {
                 Err("state database not writable".to_string())
             }
-        }
-    }));
+        }));
+    }
+    state.set_history(history.clone());
     install_reload_hook(
         &coordinator,
         &state,
         deps,
         dispatcher.clone(),
         dispatcher_observer,
-        persist,
+        recorders,
     );
     register_metric_sources(&state);
     let background = [
@@ -379,7 +418,12 @@ async fn serve(args: ServerArgs) -> ExitCode {
     for t in background {
         t.abort();
     }
-    db.close();
+    if let Some(h) = &history {
+        h.close();
+    }
+    if let Some(db) = &db {
+        db.close();
+    }
     drop(cluster);
     ExitCode::SUCCESS
 }
@@ -459,7 +503,7 @@ fn install_reload_hook(
     deps: PipelineDeps,
     dispatcher: Dispatcher,
     dispatcher_observer: Arc<dyn AlertObserver>,
-    persist: Arc<dyn AlertObserver>,
+    recorders: Vec<Arc<dyn AlertObserver>>,
 ) {
     let weak = Arc::downgrade(state);
     coordinator.on_reload(Box::new(move |outcome| {
@@ -476,14 +520,13 @@ fn install_reload_hook(
                 // stored alert to it, atomically with respect to new ones.
                 // Persistence stays registered throughout (it is not
                 // replayed to).
-                state
-                    .alerts
-                    .set_observers(vec![live.inhibitor.clone(), persist.clone()]);
-                state.alerts.set_observers(vec![
-                    live.inhibitor.clone(),
-                    dispatcher_observer.clone(),
-                    persist.clone(),
-                ]);
+                let mut without: Vec<Arc<dyn AlertObserver>> = vec![live.inhibitor.clone()];
+                without.extend(recorders.iter().cloned());
+                state.alerts.set_observers(without);
+                let mut with: Vec<Arc<dyn AlertObserver>> =
+                    vec![live.inhibitor.clone(), dispatcher_observer.clone()];
+                with.extend(recorders.iter().cloned());
+                state.alerts.set_observers(with);
                 apply_config_metrics(&state.metrics, config, &live);
                 state.set_live(live);
                 Ok(())

@@ -2,6 +2,7 @@
 //! endpoints (`/-/healthy`, `/-/ready`, `/-/reload`), `/metrics`, and API v1's
 //! "gone" answers.
 
+pub mod history;
 pub mod v2;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -76,6 +77,8 @@ pub struct AppState {
     /// Conditions besides [`AppState::ready`] that `/-/ready` requires
     /// (the state database is writable).
     ready_checks: RwLock<Vec<ReadyCheck>>,
+    /// The record of alerts and notifications (none in memory-only mode).
+    history: RwLock<Option<crate::history::History>>,
 }
 
 /// A readiness condition: `Err` says why the instance is not ready.
@@ -102,6 +105,7 @@ impl AppState {
             cluster,
             live: RwLock::new(Arc::new(live)),
             ready_checks: RwLock::new(Vec::new()),
+            history: RwLock::new(None),
         }
     }
 
@@ -111,6 +115,19 @@ impl AppState {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .push(check);
+    }
+
+    /// Plugs the history in (history API, receivers' last attempts).
+    pub fn set_history(&self, history: Option<crate::history::History>) {
+        *self.history.write().unwrap_or_else(|e| e.into_inner()) = history;
+    }
+
+    /// The history, when there is one.
+    pub fn history(&self) -> Option<crate::history::History> {
+        self.history
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Whether the instance is ready, or why not.
@@ -157,6 +174,7 @@ pub fn router(state: Arc<AppState>, route_prefix: &str) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/v1/{*rest}", any(v1_gone))
         .with_state(state.clone())
+        .merge(history::router(state.clone()))
         .merge(v2::router(state));
     if route_prefix == "/" {
         app

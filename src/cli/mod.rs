@@ -12,6 +12,7 @@ use crate::config::types::parse_go_duration;
 
 /// The version of Alertmanager whose API and configuration Tocsin implements.
 pub mod check_config;
+pub mod history;
 pub mod routes;
 pub mod template;
 
@@ -54,6 +55,14 @@ pub struct ServerArgs {
     /// How long to keep data for.
     #[arg(long = "data.retention", default_value = "120h", value_parser = go_duration)]
     pub data_retention: Duration,
+
+    /// How long the history of alerts and notifications is kept (Tocsin); 0 keeps it forever.
+    #[arg(long = "history.retention", default_value = "720h", value_parser = go_duration)]
+    pub history_retention: Duration,
+
+    /// Keep silences, the notification log and alerts in memory only: nothing is written under --storage.path, a restart starts empty and there is no history (Tocsin; for throwaway instances and benchmarks).
+    #[arg(long = "storage.in-memory")]
+    pub storage_in_memory: bool,
 
     /// Interval between garbage collection and snapshotting to disk of the silences and the notification logs.
     #[arg(long = "data.maintenance-interval", default_value = "15m", value_parser = go_duration)]
@@ -262,6 +271,13 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Query the history of alerts and notifications of a running Tocsin.
+    History {
+        #[command(subcommand)]
+        command: history::HistoryCommand,
+        #[command(flatten)]
+        common: history::Common,
     },
 }
 

@@ -212,6 +212,21 @@ pub trait LabelSource {
     fn label_value(&self, name: &str) -> Option<&str>;
 }
 
+/// API v2 filter semantics (`filter=` on `/api/v2/alerts`, also used by
+/// the history API): for `=`/`=~` with an empty value an absent label
+/// passes; for `!=`/`!~` with an empty value a present label passes.
+pub fn matches_filter<L: LabelSource + ?Sized>(matchers: &[Matcher], labels: &L) -> bool {
+    matchers.iter().all(|m| {
+        let v = labels.label_value(m.name());
+        let empty = m.value().is_empty();
+        match m.op() {
+            MatchType::NotEqual | MatchType::NotRegexp if empty && v.is_some() => true,
+            MatchType::Equal | MatchType::Regexp if empty && v.is_none() => true,
+            _ => m.matches(v.unwrap_or("")),
+        }
+    })
+}
+
 impl LabelSource for BTreeMap<String, String> {
     fn label_value(&self, name: &str) -> Option<&str> {
         self.get(name).map(String::as_str)

@@ -20,7 +20,7 @@ pub use compat::{
 };
 /// Go's `strconv.Quote` (what `%q` prints), non-printable characters included.
 pub use gostr::quote as go_quote;
-pub use labels::{LabelSource, MatchType, Matcher, Matchers};
+pub use labels::{LabelSource, MatchType, Matcher, Matchers, matches_filter};
 pub use regex::{Regex, RegexError, quote_meta};
 
 #[cfg(test)]

@@ -39,8 +39,15 @@ pub struct StateMetrics {
     /// one until the next success.
     pub writable: Gauge,
     /// `tocsin_history_dropped_total`: history entries dropped because the
-    /// history queue was full.
+    /// history queue was full (or the database refused them for too long).
     pub history_dropped: Counter,
+    /// `tocsin_history_queue_depth`: observations waiting for the history
+    /// writer.
+    pub history_queue_depth: Gauge,
+    /// `tocsin_history_rows_written_total`.
+    pub history_rows_written: Counter,
+    /// `tocsin_history_write_failures_total`.
+    pub history_write_failures: Counter,
 }
 
 impl StateMetrics {
@@ -88,7 +95,22 @@ impl StateMetrics {
             ),
             history_dropped: reg.register(
                 "tocsin_history_dropped_total",
-                "History entries dropped because the history queue was full.",
+                "History entries dropped because the history queue was full or the database refused them.",
+                Counter::default(),
+            ),
+            history_queue_depth: reg.register(
+                "tocsin_history_queue_depth",
+                "Observations waiting to be written to the history.",
+                Gauge::default(),
+            ),
+            history_rows_written: reg.register(
+                "tocsin_history_rows_written_total",
+                "Rows written to the history.",
+                Counter::default(),
+            ),
+            history_write_failures: reg.register(
+                "tocsin_history_write_failures_total",
+                "History transactions that failed (retried, then dropped).",
                 Counter::default(),
             ),
         }

@@ -609,6 +609,7 @@ impl HttpResponse {
             reason: FailureReason::from_status(status),
             message,
             retry_after,
+            status: Some(status),
         })
     }
 }

@@ -109,6 +109,8 @@ pub struct NotifyContext {
     pub deadline: Option<tokio::time::Instant>,
     /// Cancelled when the pipeline is torn down (configuration reload).
     pub cancel: CancelToken,
+    /// Where each attempt is recorded, if anywhere.
+    pub history: Option<crate::history::History>,
 }
 
 impl NotifyContext {
@@ -125,6 +127,7 @@ impl NotifyContext {
             now,
             deadline: None,
             cancel: CancelToken::new(),
+            history: None,
         }
     }
 }
@@ -236,6 +239,8 @@ pub struct NotifyError {
     /// The server asked to wait this long before the next attempt
     /// (`Retry-After`).
     pub retry_after: Option<Duration>,
+    /// The HTTP status of the answer, when the failure is one.
+    pub status: Option<u16>,
 }
 
 impl NotifyError {
@@ -246,6 +251,7 @@ impl NotifyError {
             reason,
             message: message.into(),
             retry_after: None,
+            status: None,
         }
     }
 
@@ -256,6 +262,7 @@ impl NotifyError {
             reason,
             message: message.into(),
             retry_after: None,
+            status: None,
         }
     }
 }

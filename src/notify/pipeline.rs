@@ -65,6 +65,8 @@ pub struct PipelineDeps {
     /// cluster × `--cluster.peer-timeout`), so that the first peer sends and
     /// the others find its notification log entry. Zero without a cluster.
     pub peer_wait: Duration,
+    /// Where muting and attempts are recorded (none without a database).
+    pub history: Option<crate::history::History>,
 }
 
 /// The pipeline of one configuration.
@@ -134,11 +136,47 @@ impl Pipeline {
     }
 
     fn in_any(&self, names: &[String], now: crate::alert::Timestamp) -> bool {
-        names.iter().any(|n| {
-            self.intervals
-                .get(n)
-                .is_some_and(|ti| contains_any(ti, now))
-        })
+        self.first_in(names, now).is_some()
+    }
+
+    /// The first of `names` whose time intervals contain `now`.
+    fn first_in<'a>(&self, names: &'a [String], now: crate::alert::Timestamp) -> Option<&'a str> {
+        names
+            .iter()
+            .find(|n| {
+                self.intervals
+                    .get(n.as_str())
+                    .is_some_and(|ti| contains_any(ti, now))
+            })
+            .map(String::as_str)
+    }
+
+    /// Tells the history what mutes each firing alert of the flush: its
+    /// silences and inhibiting alert, and the route's time interval.
+    fn observe_muting(
+        &self,
+        history: &crate::history::History,
+        flush: &Flush,
+        inhibited: &[Option<crate::alert::Fingerprint>],
+        time_interval: Option<String>,
+    ) {
+        let now = flush.now;
+        let observations = flush
+            .alerts
+            .iter()
+            .zip(inhibited)
+            .filter(|(a, _)| !a.resolved_at(now))
+            .map(|(a, by)| crate::history::MuteObservation {
+                at: now,
+                alert: a.clone(),
+                receiver: flush.route.opts.receiver.clone(),
+                group_key: flush.group_key.clone(),
+                silenced_by: self.deps.silences.mutes(&a.labels, now).active,
+                inhibited_by: by.map(|f| f.0),
+                time_interval: time_interval.clone(),
+            })
+            .collect();
+        history.record_muting(observations);
     }
 
     /// Runs the stages for one flush; true when every integration succeeded
@@ -148,19 +186,38 @@ impl Pipeline {
         let opts = &flush.route.opts;
         let receiver = opts.receiver.as_str();
 
+        let inhibited: Vec<_> = flush
+            .alerts
+            .iter()
+            .map(|a| self.inhibitor.mutes(a, now))
+            .collect();
+        let inactive = !opts.active_time_intervals.is_empty()
+            && !self.in_any(&opts.active_time_intervals, now);
+        let muted_by = self.first_in(&opts.mute_time_intervals, now);
+        if let Some(h) = &self.deps.history {
+            let interval = match muted_by {
+                Some(name) => Some(name.to_string()),
+                None if inactive => Some(opts.active_time_intervals.join(",")),
+                None => None,
+            };
+            self.observe_muting(h, &flush, &inhibited, interval);
+        }
         let mut alerts = flush.alerts;
         let before = alerts.len();
-        alerts.retain(|a| self.inhibitor.mutes(a, now).is_none());
+        let mut i = 0;
+        alerts.retain(|_| {
+            i += 1;
+            inhibited[i - 1].is_none()
+        });
         self.count_suppressed("inhibition", before - alerts.len());
         if alerts.is_empty() {
             return true;
         }
-        if !opts.active_time_intervals.is_empty() && !self.in_any(&opts.active_time_intervals, now)
-        {
+        if inactive {
             self.count_suppressed("active_time_interval", alerts.len());
             return true;
         }
-        if self.in_any(&opts.mute_time_intervals, now) {
+        if muted_by.is_some() {
             self.count_suppressed("mute_time_interval", alerts.len());
             return true;
         }
@@ -249,6 +306,7 @@ impl Pipeline {
         ctx.external_url = self.deps.external_url.clone();
         ctx.deadline = Some(deadline);
         ctx.cancel = self.cancel.clone();
+        ctx.history = self.deps.history.clone();
         match retry(integration, &ctx, alerts).await {
             Ok(()) => {
                 self.deps.nflog.log(

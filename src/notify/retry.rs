@@ -170,15 +170,28 @@ async fn run(
 
         let start = Instant::now();
         next_tick = start + backoff.next_interval();
+        let started_at = chrono::Utc::now();
         let outcome = tokio::select! {
             biased;
             stop = stopped(ctx) => Err(NotifyError::retryable(stop, context_error(stop))),
             r = integration.notifier().notify(ctx, &sent) => r,
         };
         attempts += 1;
+        let elapsed = start.elapsed();
         if let Some(m) = integration.metrics() {
-            m.latency.observe(start.elapsed().as_secs_f64());
+            m.latency.observe(elapsed.as_secs_f64());
             m.requests.inc();
+        }
+        if let Some(h) = &ctx.history {
+            h.record_attempt(attempt_record(
+                integration,
+                ctx,
+                &sent,
+                started_at,
+                elapsed,
+                attempts,
+                outcome.as_ref().err(),
+            ));
         }
         let err = match outcome {
             Ok(()) => {
@@ -219,6 +232,47 @@ async fn run(
             next_tick = next_tick.max(earliest);
         }
         last_error = Some(err);
+    }
+}
+
+/// The history's record of one attempt.
+fn attempt_record(
+    integration: &Integration,
+    ctx: &NotifyContext,
+    sent: &[Arc<Alert>],
+    at: chrono::DateTime<chrono::Utc>,
+    duration: Duration,
+    attempt: u32,
+    err: Option<&NotifyError>,
+) -> crate::history::Attempt {
+    let (mut firing, mut resolved) = (Vec::new(), Vec::new());
+    for a in sent {
+        if a.resolved_at(ctx.now) {
+            resolved.push(a.fingerprint().0);
+        } else {
+            firing.push(a.fingerprint().0);
+        }
+    }
+    crate::history::Attempt {
+        at,
+        receiver: ctx.receiver.clone(),
+        integration: integration.name().to_string(),
+        index: integration.index() as u32,
+        group_key: ctx.group_key.clone(),
+        firing,
+        resolved,
+        outcome: if err.is_some() {
+            crate::history::Outcome::Failure
+        } else {
+            crate::history::Outcome::Success
+        },
+        reason: err
+            .map(|e| e.reason.as_str().to_string())
+            .unwrap_or_default(),
+        error: err.map(|e| e.message.clone()).unwrap_or_default(),
+        status_code: err.and_then(|e| e.status),
+        duration,
+        attempt,
     }
 }
 

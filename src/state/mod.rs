@@ -21,7 +21,7 @@
 //! message.
 
 pub mod ampb;
-mod codec;
+pub(crate) mod codec;
 pub mod import;
 mod migrate;
 pub mod schema;

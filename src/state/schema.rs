@@ -59,6 +59,65 @@ const MIGRATIONS: &[&str] = &[
         has_flushed INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 2: history (history::writer writes it, history::query reads it).
+    "
+    -- One row per alert ever seen: its labels and where its story stands
+    -- (fired_at: start of the latest firing, resolved_at: its end, NULL
+    -- while firing; muting: JSON of history::tracker::Muting).
+    CREATE TABLE history_alerts (
+        fingerprint INTEGER PRIMARY KEY,
+        alertname TEXT NOT NULL,
+        labels BLOB NOT NULL,
+        first_seen INTEGER NOT NULL,
+        fired_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        last_event_at INTEGER NOT NULL,
+        muting TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX history_alerts_by_last_event ON history_alerts (last_event_at, fingerprint);
+    CREATE INDEX history_alerts_by_name ON history_alerts (alertname, last_event_at, fingerprint);
+    -- Every notification attempt; firing and resolved are little-endian
+    -- u64 alert fingerprints.
+    CREATE TABLE history_notifications (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        receiver TEXT NOT NULL,
+        integration TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        group_key TEXT NOT NULL,
+        firing BLOB NOT NULL,
+        resolved BLOB NOT NULL,
+        outcome TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        error TEXT NOT NULL,
+        status_code INTEGER,
+        duration_ns INTEGER NOT NULL,
+        attempt INTEGER NOT NULL
+    );
+    CREATE INDEX history_notifications_by_at ON history_notifications (at, id);
+    CREATE INDEX history_notifications_by_receiver ON history_notifications (receiver, at, id);
+    CREATE INDEX history_notifications_by_group ON history_notifications (group_key, at, id);
+    -- Alert lifecycle events; a notification that carried the alert is an
+    -- event of kind 'notification' pointing at its row.
+    CREATE TABLE history_events (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        fingerprint INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        notification_id INTEGER,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX history_events_by_alert ON history_events (fingerprint, at, id);
+    CREATE INDEX history_events_by_at ON history_events (at);
+    -- The latest attempt of each integration (GET /api/v2/receivers).
+    CREATE TABLE history_last_attempts (
+        receiver TEXT NOT NULL,
+        integration TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        notification_id INTEGER NOT NULL,
+        PRIMARY KEY (receiver, integration, idx)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this Tocsin writes.
@@ -199,6 +258,19 @@ pub fn open(path: &Path) -> Result<Connection, OpenError> {
         tx.commit().map_err(|e| io(path, e))?;
         tracing::info!(path = %path.display(), version = to, "State database schema migrated");
     }
+    Ok(conn)
+}
+
+/// A second read-write connection to a database [`open`] has prepared, for
+/// a writer beside the state writer (the history's): SQLite serialises the
+/// two, each waiting up to the busy timeout.
+pub fn open_secondary(path: &Path) -> Result<Connection, OpenError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| io(path, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| io(path, e))?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL;")
+        .map_err(|e| io(path, e))?;
     Ok(conn)
 }
 

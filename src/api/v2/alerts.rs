@@ -15,10 +15,10 @@ use super::{decode_body, encode, json_bytes, require_json, string_error, swagger
 use crate::alert::{Alert, Fingerprint, LabelSet, Timestamp};
 use crate::api::{AppState, Live};
 use crate::dispatch::group::alert_order;
-use crate::matcher::{MatchType, Matcher, Regex, compat};
+use crate::matcher::{Matcher, Regex, compat};
 
 /// Parses `filter` parameters (one matcher each, no braces).
-pub(super) fn parse_filter(state: &AppState, values: &[String]) -> Result<Vec<Matcher>, String> {
+pub(crate) fn parse_filter(state: &AppState, values: &[String]) -> Result<Vec<Matcher>, String> {
     values
         .iter()
         .map(|v| {
@@ -32,18 +32,9 @@ pub(super) fn parse_filter(state: &AppState, values: &[String]) -> Result<Vec<Ma
         .collect()
 }
 
-/// API filter semantics: for `=`/`=~` with an empty value an absent label
-/// passes; for `!=`/`!~` with an empty value a present label passes.
+/// API filter semantics (see [`crate::matcher::matches_filter`]).
 pub(super) fn matches_filter(matchers: &[Matcher], labels: &LabelSet) -> bool {
-    matchers.iter().all(|m| {
-        let v = labels.get(m.name());
-        let empty = m.value().is_empty();
-        match m.op() {
-            MatchType::NotEqual | MatchType::NotRegexp if empty && v.is_some() => true,
-            MatchType::Equal | MatchType::Regexp if empty && v.is_none() => true,
-            _ => m.matches(v.unwrap_or("")),
-        }
-    })
+    crate::matcher::matches_filter(matchers, labels)
 }
 
 fn receiver_filter(q: &Query) -> Result<Option<Regex>, Response> {

@@ -8,10 +8,12 @@
 mod alerts;
 mod encode;
 pub mod models;
-mod params;
+pub(crate) mod params;
 mod silences;
 mod status;
 pub mod time;
+
+pub(crate) use alerts::parse_filter;
 
 use std::sync::Arc;
 

@@ -197,6 +197,23 @@ pub struct Receiver<'a> {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: &'a BTreeMap<String, String>,
     pub name: &'a str,
+    /// Tocsin: each integration and its last notification attempt, in
+    /// the shape of Grafana's Alertmanager.
+    pub integrations: Vec<IntegrationStatus>,
+}
+
+/// An integration of a receiver and its last attempt (Go's zero time, `0s`
+/// and no error when it never made one).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationStatus {
+    pub name: &'static str,
+    pub index: usize,
+    pub last_notify_attempt: String,
+    pub last_notify_attempt_duration: String,
+    pub last_notify_attempt_error: String,
+    /// `success`, `failure`, or empty when it never made an attempt.
+    pub last_notify_attempt_outcome: &'static str,
 }
 
 #[derive(Debug, Serialize)]

@@ -63,6 +63,7 @@ pub async fn get_receivers(
         }
     };
     let live = state.live();
+    let history = state.history();
     let out: Vec<Receiver> = live
         .config
         .receivers
@@ -80,7 +81,37 @@ pub async fn get_receivers(
         .map(|r| Receiver {
             labels: &r.labels,
             name: &r.name,
+            integrations: integrations(history.as_ref(), r),
         })
         .collect();
     json_response(StatusCode::OK, &out)
+}
+
+/// The integrations of `r`, in Alertmanager's order, with their last
+/// attempts.
+fn integrations(
+    history: Option<&crate::history::History>,
+    r: &crate::config::receiver::Receiver,
+) -> Vec<super::models::IntegrationStatus> {
+    let mut out = Vec::new();
+    for (kind, n) in r.integration_counts() {
+        for index in 0..n {
+            let last = history.and_then(|h| h.last_attempt(&r.name, kind, index as u32));
+            out.push(super::models::IntegrationStatus {
+                name: kind,
+                index,
+                last_notify_attempt: super::time::format_opt(&last.as_ref().map(|l| l.at)),
+                last_notify_attempt_duration: crate::config::types::format_go_duration(
+                    last.as_ref()
+                        .map_or(std::time::Duration::ZERO, |l| l.duration),
+                ),
+                last_notify_attempt_error: last
+                    .as_ref()
+                    .map(|l| l.error.clone())
+                    .unwrap_or_default(),
+                last_notify_attempt_outcome: last.as_ref().map_or("", |l| l.outcome.as_str()),
+            });
+        }
+    }
+    out
 }
