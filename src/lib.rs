@@ -1,9 +1,26 @@
 //! Tocsin: a drop-in replacement for the Prometheus Alertmanager.
 //!
-//! The modules follow Alertmanager's package map: `config` reads
-//! `alertmanager.yml`, `matcher` and `timeinterval` are the building blocks it
-//! uses, `dispatch` holds the routing tree, `api` the HTTP endpoints, and
-//! `server` wires them into the running process.
+//! The modules follow Alertmanager's package map. An alert's path through
+//! them:
+//!
+//! 1. `api` (`POST /api/v2/alerts`) validates it and puts it in the
+//!    `store`, which merges it with what it holds and tells its observers:
+//!    the `inhibit`or (source alerts), the `dispatch`er, the `state`
+//!    database (written each second) and the `history` (queued).
+//! 2. `dispatch` routes it through the tree built from `config` (matchers
+//!    from `matcher`) into an aggregation group, whose timers
+//!    (`group_wait`, `group_interval`, `repeat_interval`) flush the group.
+//! 3. Each flush runs the `notify` pipeline: inhibition, time intervals
+//!    (`timeinterval`), `silence`s, then for each integration the dedup
+//!    against the notification log (`nflog`), the send with retries (one
+//!    file per integration under `notify/`, payloads rendered by
+//!    `template`), and the log entry, committed to `state`. What muted the
+//!    alert and every attempt go to the `history`.
+//! 4. `api` reads it all back: API v2 from the stores, the history API
+//!    from the database; `metrics` counts every step.
+//!
+//! `server` wires the modules into the running process; `cli` holds the
+//! flags and the amtool-style subcommands.
 
 pub mod alert;
 pub mod api;

@@ -229,7 +229,11 @@ async fn serve(args: ServerArgs) -> ExitCode {
     let history = match &db {
         None => None,
         Some(db) => {
-            match History::start(db.path(), args.history_retention, metrics.state.clone()) {
+            match History::start(
+                Path::new(&args.storage_path),
+                args.history_retention,
+                metrics.state.clone(),
+            ) {
                 Ok(h) => Some(h),
                 Err(e) => {
                     tracing::error!(err = %e, "Unable to start the history");

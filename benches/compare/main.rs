@@ -6,7 +6,8 @@
 //! with the same load over loopback, and prints every figure for both with
 //! Tocsin's advantage and the target it has. Options after `--`:
 //!
-//! - `--only ingest,state,silences,notify,micro`: run some scenarios;
+//! - `--only ingest,state,silences,durable,notify,micro`: run some scenarios
+//!   (`durable-ingest`, `durable-restart`, `durable-history`: a part of `durable`);
 //! - `--markdown FILE`: also write the report there;
 //! - `--alertmanager PATH`: another Alertmanager binary;
 //! - `--tocsin-only`: leave Alertmanager out (to profile Tocsin).
@@ -16,6 +17,7 @@
 //! nothing.
 
 mod client;
+mod durable;
 mod micro;
 mod report;
 mod scenarios;
@@ -205,6 +207,16 @@ fn main() -> ExitCode {
         }
         if want("silences") {
             scenarios::silences(&setup, &sizes, &sink, &mut report).await?;
+        }
+        let all = want("durable");
+        if all || want("durable-ingest") {
+            durable::ingest_modes(&setup, &sizes, &sink, &mut report).await?;
+        }
+        if all || want("durable-restart") {
+            durable::restart(&setup, &sizes, &sink, &mut report).await?;
+        }
+        if all || want("durable-history") {
+            durable::history(&setup, &sizes, &sink, &mut report).await?;
         }
         if want("notify") {
             scenarios::notify(&setup, &sizes, &sink, &mut report).await?;

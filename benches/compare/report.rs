@@ -98,6 +98,9 @@ pub struct Figure {
     pub tocsin: Reading,
     /// The advantage Tocsin must have (1.0: "no worse").
     pub target: Option<f64>,
+    /// A limit Tocsin's own figure must stay within (seconds for `Secs`),
+    /// whatever Alertmanager's.
+    pub at_most: Option<f64>,
 }
 
 impl Figure {
@@ -124,6 +127,14 @@ impl Figure {
     }
 
     fn verdict(&self) -> String {
+        if let Some(limit) = self.at_most {
+            let want = format!("≤ {}", self.unit.show(limit));
+            return match &self.tocsin {
+                Reading::Value(v) if *v <= limit => format!("{want}: met"),
+                Reading::Value(_) => format!("{want}: **not met**"),
+                Reading::Missing(_) => format!("{want}: **not measured**"),
+            };
+        }
         let Some(target) = self.target else {
             return String::new();
         };
@@ -165,11 +176,22 @@ impl Report {
     }
 
     pub fn section(&mut self, title: &str, note: &str) {
+        self.section_of(title, note, "Alertmanager 0.25", "Tocsin");
+    }
+
+    /// A section whose two columns are `left` and `right` (the ratio is
+    /// still right's advantage over left).
+    pub fn section_of(&mut self, title: &str, note: &str, left: &str, right: &str) {
         let mut s = format!("\n### {title}\n\n");
         if !note.is_empty() {
             let _ = writeln!(s, "{note}\n");
         }
-        s.push_str("| figure | Alertmanager 0.25 | Tocsin | Tocsin's advantage | target |\n");
+        let adv = if right == "Tocsin" {
+            "Tocsin's advantage"
+        } else {
+            "advantage"
+        };
+        let _ = writeln!(s, "| figure | {left} | {right} | {adv} | target |");
         s.push_str("|---|---:|---:|---:|---|\n");
         print!("{s}");
         self.text.push_str(&s);

@@ -32,6 +32,8 @@ pub struct Sizes {
     pub burst: usize,
     /// How long one load phase may go on before it stops where it is.
     pub budget: Duration,
+    /// Notification attempts in the history of the query figures.
+    pub history_rows: usize,
 }
 
 impl Sizes {
@@ -46,6 +48,7 @@ impl Sizes {
             latency_samples: 200,
             burst: 10_000,
             budget: Duration::from_secs(60),
+            history_rows: 1_000_000,
         }
     }
 
@@ -60,6 +63,7 @@ impl Sizes {
             latency_samples: 10,
             burst: 300,
             budget: Duration::from_secs(30),
+            history_rows: 5_000,
         }
     }
 }
@@ -96,7 +100,7 @@ fn skipped() -> Reading {
     Reading::Missing("skipped".into())
 }
 
-fn figure(name: impl Into<String>, unit: Unit, r: [Reading; 2], target: Option<f64>) -> Figure {
+pub fn figure(name: impl Into<String>, unit: Unit, r: [Reading; 2], target: Option<f64>) -> Figure {
     let [alertmanager, tocsin] = r;
     Figure {
         name: name.into(),
@@ -104,6 +108,15 @@ fn figure(name: impl Into<String>, unit: Unit, r: [Reading; 2], target: Option<f
         alertmanager,
         tocsin,
         target,
+        at_most: None,
+    }
+}
+
+/// A figure Tocsin's own reading must keep within `limit`.
+pub fn limited(name: impl Into<String>, unit: Unit, r: [Reading; 2], limit: f64) -> Figure {
+    Figure {
+        at_most: Some(limit),
+        ..figure(name, unit, r, None)
     }
 }
 
@@ -112,7 +125,7 @@ fn secs(d: Duration) -> Reading {
 }
 
 /// Posts alerts `from..to` in batches of `batch` and insists they all land.
-async fn load(
+pub async fn load(
     server: &Server,
     from: usize,
     to: usize,
@@ -229,7 +242,7 @@ pub async fn ingest(
 
 /// Times `GET path`: one warm-up, then the median of `repeats`. Also
 /// returns the size of the answer.
-async fn time_get(
+pub async fn time_get(
     server: &Server,
     path: &str,
     repeats: usize,

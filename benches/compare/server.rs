@@ -41,6 +41,9 @@ pub struct Server {
     pub addr: String,
     child: Child,
     dir: tempfile::TempDir,
+    extra: Vec<String>,
+    core: Option<usize>,
+    bin: PathBuf,
 }
 
 fn free_port() -> u16 {
@@ -53,17 +56,40 @@ fn free_port() -> u16 {
 impl Server {
     /// Starts `kind` on `config` and waits (bounded) until `/-/ready` answers.
     pub async fn start(setup: &Setup, kind: Kind, config: &str) -> Result<Server, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        Server::start_with(setup, kind, config, &[], None).await
+    }
+
+    /// Like [`Server::start`], with more flags, and in `dir` (whose `data`
+    /// may hold state already) when one is given.
+    pub async fn start_with(
+        setup: &Setup,
+        kind: Kind,
+        config: &str,
+        extra: &[&str],
+        dir: Option<tempfile::TempDir>,
+    ) -> Result<Server, String> {
+        let dir = match dir {
+            Some(d) => d,
+            None => tempfile::tempdir().map_err(|e| e.to_string())?,
+        };
         std::fs::write(dir.path().join("alertmanager.yml"), config).map_err(|e| e.to_string())?;
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let bin = match kind {
+            Kind::Alertmanager => setup.alertmanager.clone(),
+            Kind::Tocsin => setup.tocsin.clone(),
+        };
         let mut last = String::new();
         for _attempt in 0..3 {
             let addr = format!("127.0.0.1:{}", free_port());
-            let child = spawn(setup, kind, dir.path(), &addr)?;
+            let child = spawn(&bin, setup.core, dir.path(), &addr, &extra)?;
             let mut server = Server {
                 kind,
                 addr,
                 child,
                 dir: tempfile::tempdir().map_err(|e| e.to_string())?,
+                extra: extra.clone(),
+                core: setup.core,
+                bin: bin.clone(),
             };
             match server.wait_ready().await {
                 Ok(()) => {
@@ -77,6 +103,25 @@ impl Server {
         }
         let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
         Err(format!("{} did not start: {last}\n{log}", kind.name()))
+    }
+
+    /// Stops the server (SIGKILL with `kill`, else SIGTERM and a wait),
+    /// starts it again on the same data directory and times how long it
+    /// takes from the start of the process to `/-/ready` answering 200.
+    pub async fn restart(&mut self, kill: bool) -> Result<Duration, String> {
+        if kill {
+            let _ = self.child.kill();
+        } else {
+            // SAFETY: kill(2) with the pid of our own child.
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        }
+        let _ = self.child.wait();
+        let addr = format!("127.0.0.1:{}", free_port());
+        let started = Instant::now();
+        self.child = spawn(&self.bin, self.core, self.dir.path(), &addr, &self.extra)?;
+        self.addr = addr;
+        self.wait_ready().await?;
+        Ok(started.elapsed())
     }
 
     async fn wait_ready(&mut self) -> Result<(), String> {
@@ -129,12 +174,14 @@ impl Drop for Server {
     }
 }
 
-fn spawn(setup: &Setup, kind: Kind, dir: &Path, addr: &str) -> Result<Child, String> {
-    let bin = match kind {
-        Kind::Alertmanager => &setup.alertmanager,
-        Kind::Tocsin => &setup.tocsin,
-    };
-    let mut cmd = match setup.core {
+fn spawn(
+    bin: &Path,
+    core: Option<usize>,
+    dir: &Path,
+    addr: &str,
+    extra: &[String],
+) -> Result<Child, String> {
+    let mut cmd = match core {
         Some(core) => {
             let mut c = Command::new("taskset");
             c.arg("-c").arg(core.to_string()).arg(bin);
@@ -142,7 +189,11 @@ fn spawn(setup: &Setup, kind: Kind, dir: &Path, addr: &str) -> Result<Child, Str
         }
         None => Command::new(bin),
     };
-    let log = std::fs::File::create(dir.join("server.log")).map_err(|e| e.to_string())?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .map_err(|e| e.to_string())?;
     cmd.current_dir(dir)
         .arg(format!(
             "--config.file={}",
@@ -152,6 +203,7 @@ fn spawn(setup: &Setup, kind: Kind, dir: &Path, addr: &str) -> Result<Child, Str
         .arg(format!("--web.listen-address={addr}"))
         .arg("--cluster.listen-address=")
         .arg("--log.level=warn")
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)

@@ -1,5 +1,6 @@
-//! The record of what fired and who was paged, kept in the state database
-//! (`history_*` tables, schema version 2) for `--history.retention`.
+//! The record of what fired and who was paged, kept in its own SQLite
+//! database (`history.db` beside the state's `tocsin.db`, see
+//! [`schema::HISTORY`]) for `--history.retention`.
 //!
 //! Three sources feed it, none of which ever waits on it:
 //!
@@ -71,14 +72,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl History {
-    /// Starts the history of the database at `db_path` (already opened and
-    /// migrated by the state database), keeping `retention` of it.
+    /// Opens (creating and migrating as needed) `<dir>/history.db` and
+    /// starts its writer, keeping `retention` of it (0: everything).
     pub fn start(
-        db_path: &Path,
+        dir: &Path,
         retention: Duration,
         metrics: StateMetrics,
     ) -> Result<History, schema::OpenError> {
-        let conn = schema::open_secondary(db_path)?;
+        let path = dir.join(schema::HISTORY_FILE_NAME);
+        let db_path = path.as_path();
+        let conn = schema::open_with(db_path, &schema::HISTORY)?;
         let last = query::last_attempts(&conn).map_err(|e| schema::OpenError::Io {
             path: db_path.display().to_string(),
             why: format!("reading the last notification attempts: {e}"),
@@ -121,15 +124,27 @@ impl History {
 
     /// The alerts restored at start: the writer compares them with what it
     /// recorded (an alert that resolved while Tocsin was down gets its
-    /// resolved event). Waits for room in the queue: this is start-up, not
-    /// the ingest path.
+    /// resolved event). They are queued from a thread of their own, waiting
+    /// for room rather than dropping, so that start-up does not wait for
+    /// them; a newer version posted meanwhile wins (see the tracker).
     pub fn restored(&self, alerts: Vec<Arc<Alert>>) {
-        for a in alerts {
-            self.inner.metrics.history_queue_depth.inc();
-            if self.inner.tx.send(Msg::Put(a)).is_err() {
-                self.inner.metrics.history_queue_depth.dec();
-                return;
-            }
+        let (tx, depth) = (
+            self.inner.tx.clone(),
+            self.inner.metrics.history_queue_depth.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("history-restore".into())
+            .spawn(move || {
+                for a in alerts {
+                    depth.inc();
+                    if tx.send(Msg::Put(a)).is_err() {
+                        depth.dec();
+                        return;
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(err = %e, "Cannot compare the restored alerts with the history");
         }
     }
 

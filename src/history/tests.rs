@@ -19,7 +19,7 @@ fn open() -> (tempfile::TempDir, crate::state::StateDb, History) {
     let dir = tempfile::tempdir().unwrap();
     let m = Metrics::new(&crate::metrics::BuildInfo::tocsin());
     let db = crate::state::StateDb::open(dir.path(), m.state.clone()).unwrap();
-    let h = History::start(db.path(), Duration::ZERO, m.state.clone()).unwrap();
+    let h = History::start(dir.path(), Duration::ZERO, m.state.clone()).unwrap();
     (dir, db, h)
 }
 
@@ -63,7 +63,7 @@ fn attempt(receiver: &str, fp: u64, outcome: Outcome, n: u32) -> Attempt {
 
 #[test]
 fn alerts_events_and_notifications_round_trip() {
-    let (_d, db, h) = open();
+    let (d, db, h) = open();
     let a = alert(&[("alertname", "Disk"), ("severity", "page")], None);
     let b = alert(&[("alertname", "Cpu"), ("severity", "info")], None);
     h.on_put(&a);
@@ -126,7 +126,7 @@ fn alerts_events_and_notifications_round_trip() {
     h.close();
     // The last attempts come back after a restart.
     let m = Metrics::new(&crate::metrics::BuildInfo::tocsin());
-    let h = History::start(db.path(), Duration::ZERO, m.state.clone()).unwrap();
+    let h = History::start(d.path(), Duration::ZERO, m.state.clone()).unwrap();
     assert_eq!(
         h.last_attempt("team", "webhook", 0).unwrap().outcome,
         Outcome::Success
@@ -204,7 +204,7 @@ fn pages_follow_the_cursor_to_the_end() {
 
 #[test]
 fn resolves_are_recorded_and_old_rows_pruned() {
-    let (_d, db, h) = open();
+    let (d, db, h) = open();
     let a = alert(
         &[("alertname", "Short")],
         Some(Utc::now() + chrono::Duration::milliseconds(300)),
@@ -222,7 +222,10 @@ fn resolves_are_recorded_and_old_rows_pruned() {
     assert_eq!(t.alert.state, "resolved");
     h.close();
 
-    let mut conn = crate::state::schema::open_secondary(db.path()).unwrap();
+    let mut conn = crate::state::schema::open_secondary(
+        &d.path().join(crate::state::schema::HISTORY_FILE_NAME),
+    )
+    .unwrap();
     let future = crate::state::codec::nanos(Utc::now()) + 1_000_000_000;
     let n = writer::prune_for_test(&mut conn, future).unwrap();
     assert_eq!(n, 3, "two events and the resolved alert");

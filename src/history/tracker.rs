@@ -145,6 +145,10 @@ impl Tracker {
             self.alerts.insert(fp, t);
             return;
         };
+        if alert.updated_at < t.alert.updated_at {
+            // An older version (restored at start) after a newer one.
+            return;
+        }
         t.alert = alert;
         t.ends_at = ends_at;
         match (t.firing(), resolved) {

@@ -48,7 +48,12 @@ fn attempt_rows(a: &Attempt) -> usize {
     2 + a.firing.len() + a.resolved.len()
 }
 
+/// The history thread's nice value: it yields to everything else and
+/// catches up when the load passes (the queue holds the backlog).
+const NICE: i32 = 19;
+
 pub(super) fn run(mut conn: Connection, rx: Receiver<Msg>, retention: Duration, m: StateMetrics) {
+    crate::state::lower_thread_priority(NICE);
     let mut tracker = Tracker::default();
     let mut batch = Batch::default();
     let mut next_tick = Instant::now() + TICK;

@@ -21,6 +21,7 @@
 //! message.
 
 pub mod ampb;
+mod checkpoint;
 pub(crate) mod codec;
 pub mod import;
 mod migrate;
@@ -67,6 +68,9 @@ struct Inner {
     tx: Mutex<Option<Sender<Op>>>,
     shared: Arc<Shared>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Dropped to stop the checkpoint thread.
+    checkpoint_stop: Mutex<Option<mpsc::Sender<()>>>,
+    checkpoint_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -78,6 +82,10 @@ impl StateDb {
     pub fn open(dir: &Path, metrics: StateMetrics) -> Result<StateDb, OpenError> {
         let path = dir.join(schema::FILE_NAME);
         let conn = schema::open(&path)?;
+        checkpoint::manual(&conn).map_err(|e| OpenError::Io {
+            path: path.display().to_string(),
+            why: e.to_string(),
+        })?;
         let shared = Arc::new(Shared::new(metrics));
         shared
             .metrics
@@ -94,12 +102,25 @@ impl StateDb {
                     why: format!("start the writer thread: {e}"),
                 })?
         };
+        let (stop, stopped) = mpsc::channel();
+        let checkpoints = {
+            let path = path.clone();
+            std::thread::Builder::new()
+                .name("state-checkpoint".into())
+                .spawn(move || checkpoint::run(&path, stopped))
+                .map_err(|e| OpenError::Io {
+                    path: dir.display().to_string(),
+                    why: format!("start the checkpoint thread: {e}"),
+                })?
+        };
         Ok(StateDb {
             inner: Arc::new(Inner {
                 path,
                 tx: Mutex::new(Some(tx)),
                 shared,
                 thread: Mutex::new(Some(thread)),
+                checkpoint_stop: Mutex::new(Some(stop)),
+                checkpoint_thread: Mutex::new(Some(checkpoints)),
             }),
         })
     }
@@ -181,6 +202,10 @@ impl StateDb {
             let _ = tx.send(Op::Shutdown);
         }
         if let Some(t) = lock(&self.inner.thread).take() {
+            let _ = t.join();
+        }
+        lock(&self.inner.checkpoint_stop).take();
+        if let Some(t) = lock(&self.inner.checkpoint_thread).take() {
             let _ = t.join();
         }
     }
@@ -333,3 +358,24 @@ impl TimerSink for StateDb {
 
 #[cfg(test)]
 mod tests;
+
+/// Lowers the calling thread's CPU priority to `nice` (Linux gives each
+/// thread its own nice value), so that background writing yields the CPU
+/// to request handling and catches up when the load passes. Failure only
+/// means the thread keeps its priority.
+pub(crate) fn lower_thread_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid has no preconditions; setpriority on our own
+        // thread id only changes this thread's nice value.
+        let ok = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, nice) == 0
+        };
+        if !ok {
+            tracing::debug!(nice, err = %std::io::Error::last_os_error(), "Cannot lower the thread's priority");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
+}

@@ -59,7 +59,23 @@ const MIGRATIONS: &[&str] = &[
         has_flushed INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
-    // 2: history (history::writer writes it, history::query reads it).
+];
+
+/// The schema version this Tocsin writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// `PRAGMA application_id` of Tocsin's history database ("Toch").
+pub const HISTORY_APPLICATION_ID: i32 = 0x546f_6368;
+
+/// The history database file under `--storage.path`: kept apart from the
+/// state so that its large batched writes never hold the lock a silence
+/// commit waits for, and so that it can be deleted without losing state.
+pub const HISTORY_FILE_NAME: &str = "history.db";
+
+/// The history's migrations (see [`MIGRATIONS`]); `history::writer` writes
+/// these tables and `history::query` reads them.
+const HISTORY_MIGRATIONS: &[&str] = &[
+    // 1: alerts, notification attempts, lifecycle events, last attempts.
     "
     -- One row per alert ever seen: its labels and where its story stands
     -- (fired_at: start of the latest firing, resolved_at: its end, NULL
@@ -120,20 +136,54 @@ const MIGRATIONS: &[&str] = &[
     ",
 ];
 
-/// The schema version this Tocsin writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+/// Which database a file holds.
+pub struct Schema {
+    /// `state` or `history`, for messages.
+    pub kind: &'static str,
+    pub application_id: i32,
+    pub migrations: &'static [&'static str],
+}
+
+/// The state database.
+pub const STATE: Schema = Schema {
+    kind: "state",
+    application_id: APPLICATION_ID,
+    migrations: MIGRATIONS,
+};
+
+/// The history database.
+pub const HISTORY: Schema = Schema {
+    kind: "history",
+    application_id: HISTORY_APPLICATION_ID,
+    migrations: HISTORY_MIGRATIONS,
+};
+
+impl Schema {
+    /// The newest schema version this Tocsin knows.
+    pub fn version(&self) -> i64 {
+        self.migrations.len() as i64
+    }
+}
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error(
-        "{path}: not a Tocsin state database ({why}); move it away or pick another --storage.path"
+        "{path}: not a Tocsin {kind} database ({why}); move it away or pick another --storage.path"
     )]
-    Foreign { path: String, why: String },
+    Foreign {
+        path: String,
+        kind: &'static str,
+        why: String,
+    },
     #[error(
-        "{path}: the state database is damaged ({why}); restore it from a backup or move it away to start empty"
+        "{path}: the {kind} database is damaged ({why}); restore it from a backup or move it away to start empty"
     )]
-    Corrupt { path: String, why: String },
+    Corrupt {
+        path: String,
+        kind: &'static str,
+        why: String,
+    },
     #[error(
         "{path}: written by a newer Tocsin (schema version {found}, this version knows up to {known}); run that version or a newer one"
     )]
@@ -154,15 +204,17 @@ fn io(path: &Path, e: impl std::fmt::Display) -> OpenError {
 }
 
 /// Classifies an error from the first reads of a file.
-fn read_error(path: &Path, e: rusqlite::Error) -> OpenError {
+fn read_error(path: &Path, kind: &'static str, e: rusqlite::Error) -> OpenError {
     let p = path.display().to_string();
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => OpenError::Foreign {
             path: p,
+            kind,
             why: "the file is not an SQLite database".into(),
         },
         Some(ErrorCode::DatabaseCorrupt) => OpenError::Corrupt {
             path: p,
+            kind,
             why: e.to_string(),
         },
         _ => io(path, e),
@@ -173,6 +225,11 @@ fn read_error(path: &Path, e: rusqlite::Error) -> OpenError {
 /// connection up (WAL, `synchronous = NORMAL`) and brings the schema up to
 /// [`SCHEMA_VERSION`].
 pub fn open(path: &Path) -> Result<Connection, OpenError> {
+    open_with(path, &STATE)
+}
+
+/// [`open`] for the database `schema` describes.
+pub fn open_with(path: &Path, schema: &Schema) -> Result<Connection, OpenError> {
     // SQLite says only "unable to open database file"; the OS says why.
     std::fs::OpenOptions::new()
         .read(true)
@@ -189,18 +246,18 @@ pub fn open(path: &Path) -> Result<Connection, OpenError> {
         .map_err(|e| io(path, e))?;
     let app_id: i32 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .map_err(|e| read_error(path, e))?;
+        .map_err(|e| read_error(path, schema.kind, e))?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| read_error(path, e))?;
+        .map_err(|e| read_error(path, schema.kind, e))?;
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .and_then(|mut st| {
             st.query_map([], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()
         })
-        .map_err(|e| read_error(path, e))?;
-    if app_id != APPLICATION_ID && !(app_id == 0 && version == 0 && tables.is_empty()) {
+        .map_err(|e| read_error(path, schema.kind, e))?;
+    if app_id != schema.application_id && !(app_id == 0 && version == 0 && tables.is_empty()) {
         let why = if app_id == 0 {
             format!("an SQLite database with tables {}", tables.join(", "))
         } else {
@@ -208,14 +265,15 @@ pub fn open(path: &Path) -> Result<Connection, OpenError> {
         };
         return Err(OpenError::Foreign {
             path: path.display().to_string(),
+            kind: schema.kind,
             why,
         });
     }
-    if version > SCHEMA_VERSION {
+    if version > schema.version() {
         return Err(OpenError::Newer {
             path: path.display().to_string(),
             found: version,
-            known: SCHEMA_VERSION,
+            known: schema.version(),
         });
     }
     if !tables.is_empty() {
@@ -225,10 +283,11 @@ pub fn open(path: &Path) -> Result<Connection, OpenError> {
                 st.query_map([], |r| r.get::<_, String>(0))?
                     .collect::<Result<Vec<_>, _>>()
             })
-            .map_err(|e| read_error(path, e))?;
+            .map_err(|e| read_error(path, schema.kind, e))?;
         if check != ["ok"] {
             return Err(OpenError::Corrupt {
                 path: path.display().to_string(),
+                kind: schema.kind,
                 why: check.join("; "),
             });
         }
@@ -245,13 +304,14 @@ pub fn open(path: &Path) -> Result<Connection, OpenError> {
     // Commits are fsynced by the writer once a second (state::writer).
     conn.execute_batch("PRAGMA synchronous = NORMAL;")
         .map_err(|e| io(path, e))?;
-    for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    for (from, sql) in schema.migrations.iter().enumerate().skip(version as usize) {
         let to = from + 1;
         let tx = conn.transaction().map_err(|e| io(path, e))?;
         tx.execute_batch(sql)
             .and_then(|()| {
                 tx.execute_batch(&format!(
-                    "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {to};"
+                    "PRAGMA application_id = {}; PRAGMA user_version = {to};",
+                    schema.application_id
                 ))
             })
             .map_err(|e| io(path, format!("migration to schema version {to}: {e}")))?;

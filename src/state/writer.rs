@@ -43,6 +43,18 @@ const NFLOG_WINDOW: Duration = Duration::from_millis(5);
 // crash can take back at most the last second. Alertmanager's snapshots
 // lose up to 15 minutes.
 
+/// The writer's nice value: below request handling, so that a burst of
+/// new alerts is answered first and written after (their window grows with
+/// the burst). A silence commit needs a fraction of a millisecond of CPU,
+/// which the scheduler gives a thread that slept promptly even at the
+/// lowest priority.
+const NICE: i32 = 19;
+
+/// The most alert rows one transaction writes: a burst of new alerts is
+/// written in several short commits, between which silence changes and
+/// notification-log entries get theirs.
+const ALERT_CHUNK: usize = 1_000;
+
 /// How long after a failed commit the next attempt is made.
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 const ALERT_SHARDS: usize = 16;
@@ -115,6 +127,9 @@ struct Pending {
     waiters: Vec<SyncSender<Result<(), String>>>,
     nflog: HashMap<(String, Receiver), Option<Entry>>,
     alerts: HashMap<u64, Option<Arc<Alert>>>,
+    /// The alerts of the next commit, at most [`ALERT_CHUNK`], taken from
+    /// `alerts` (kept until a commit of them succeeds).
+    alert_chunk: Vec<(u64, Option<Arc<Alert>>)>,
     timers: HashMap<String, Option<(Timestamp, bool)>>,
     /// Channel messages taken in (for the queue-depth gauge).
     received: i64,
@@ -129,7 +144,22 @@ impl Pending {
             && self.waiters.is_empty()
             && self.nflog.is_empty()
             && self.alerts.is_empty()
+            && self.alert_chunk.is_empty()
             && self.timers.is_empty()
+    }
+
+    /// Moves the next alerts to write into `alert_chunk`, unless a chunk
+    /// still waits for its commit.
+    fn fill_chunk(&mut self, limit: usize) {
+        if !self.alert_chunk.is_empty() && limit == ALERT_CHUNK {
+            return;
+        }
+        let keys: Vec<u64> = self.alerts.keys().take(limit).copied().collect();
+        for k in keys {
+            if let Some(v) = self.alerts.remove(&k) {
+                self.alert_chunk.push((k, v));
+            }
+        }
     }
 
     fn rows(&self) -> usize {
@@ -139,7 +169,7 @@ impl Pending {
             .sum::<usize>()
             + self.meta.len()
             + self.nflog.len()
-            + self.alerts.len()
+            + self.alert_chunk.len()
             + self.timers.len()
     }
 
@@ -211,6 +241,7 @@ pub(super) fn run(
     rx: ChannelReceiver<Op>,
     shared: Arc<Shared>,
 ) {
+    super::lower_thread_priority(NICE);
     let mut pending = Pending::default();
     let mut next_flush = Instant::now() + FLUSH_INTERVAL;
     let mut retry_at: Option<Instant> = None;
@@ -219,9 +250,14 @@ pub(super) fn run(
     // Whether commits since the last fsync wait for one (see `SYNC`).
     let mut unsynced = false;
     let mut running = true;
+    // Alerts of this flush remain to be written.
+    let mut more = false;
     while running {
         let now = Instant::now();
         let mut wake = retry_at.map_or(next_flush, |r| r.min(next_flush));
+        if more && retry_at.is_none() {
+            wake = now;
+        }
         if let Some(t) = nflog_since {
             wake = wake.min(t + NFLOG_WINDOW);
         }
@@ -245,6 +281,8 @@ pub(super) fn run(
         // A silence change does not wait for the alerts: they go at the
         // flush interval, at an explicit flush, or at the end.
         let tick = now >= next_flush || !running || pending.flush_requested;
+        // An explicit flush and the last commit write every alert at once.
+        let whole = !running || pending.flush_requested;
         if tick {
             pending.flush_requested = false;
             pending.take_dirty(&shared);
@@ -268,6 +306,7 @@ pub(super) fn run(
         // Notification-log changes alone gather for a few milliseconds,
         // so that a burst of notifications makes few transactions.
         let due = tick
+            || more
             || !pending.waiters.is_empty()
             || !pending.meta.is_empty()
             || nflog_since.is_some_and(|t| now >= t + NFLOG_WINDOW);
@@ -279,6 +318,7 @@ pub(super) fn run(
         if retry_at.is_some_and(|r| now < r) && pending.waiters.is_empty() && running {
             continue;
         }
+        pending.fill_chunk(if whole { usize::MAX } else { ALERT_CHUNK });
         let started = Instant::now();
         let rows = pending.rows();
         let result = commit(&mut conn, &pending, sync || !running).map_err(|e| e.to_string());
@@ -305,7 +345,7 @@ pub(super) fn run(
                 retry_at = None;
                 unsynced = !sync && running;
                 pending.nflog.clear();
-                pending.alerts.clear();
+                pending.alert_chunk.clear();
                 pending.timers.clear();
             }
             Err(e) => {
@@ -322,6 +362,7 @@ pub(super) fn run(
             }
         }
         pending.answer(&result);
+        more = !pending.alerts.is_empty();
         if !running && result.is_err() {
             tracing::error!(
                 path = %path.display(),
@@ -406,7 +447,7 @@ fn write(conn: &mut Connection, p: &Pending) -> rusqlite::Result<()> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         let mut del = tx.prepare_cached("DELETE FROM alerts WHERE fingerprint = ?1")?;
-        for (fp, a) in &p.alerts {
+        for (fp, a) in &p.alert_chunk {
             match a {
                 Some(a) => {
                     let r = alert_row(a);
