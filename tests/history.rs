@@ -388,5 +388,6 @@ fn in_memory_mode_has_no_history() {
     s.wait_ready();
     let r = s.get(&format!("{BASE}/notifications"));
     assert_eq!(r.status, 503, "{}", r.body);
-    assert!(!s.dir().unwrap().join("data/tocsin.db").exists());
+    let data = s.dir().unwrap().join("data");
+    assert!(!data.join("tocsin.db").exists() && !data.join("history.db").exists());
 }

@@ -19,6 +19,25 @@ use super::re2;
 const SIZE_LIMIT: usize = 128 << 20;
 const NEST_LIMIT: u32 = 4000;
 
+/// Compiled regexes by pattern and anchoring. The same patterns come back
+/// all the time (silences made from one template, their updates, API
+/// filters, inhibit rules on every reload) and compiling one can take a
+/// millisecond (the regex crate builds a DFA up front for small patterns);
+/// a clone shares the compiled program.
+static CACHE: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<(String, bool), Regex>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Patterns the cache holds before it starts over.
+const CACHE_SIZE: usize = 4096;
+
+fn lock_cache() -> std::sync::MutexGuard<'static, std::collections::HashMap<(String, bool), Regex>>
+{
+    CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A regex compile error with Go's message text, e.g.
 /// ``error parsing regexp: missing closing ): `^(?:()$` ``.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +104,20 @@ impl Regex {
     }
 
     fn build(pattern: &str, anchored: bool) -> Result<Self, RegexError> {
+        let key = (pattern.to_string(), anchored);
+        if let Some(re) = lock_cache().get(&key) {
+            return Ok(re.clone());
+        }
+        let re = Self::compile(pattern, anchored)?;
+        let mut cache = lock_cache();
+        if cache.len() >= CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(key, re.clone());
+        Ok(re)
+    }
+
+    fn compile(pattern: &str, anchored: bool) -> Result<Self, RegexError> {
         let go_source = if anchored {
             format!("^(?:{pattern})$")
         } else {

@@ -2,13 +2,18 @@
 //! update-in-place-or-replace, expire, query, garbage-collection and gossip
 //! merge rules, and an always-current label index for matching.
 //!
-//! All state sits behind one `RwLock`: matching and queries share it. Changes
-//! (rare: API calls, gossip, maintenance) are serialized by a separate writer
-//! mutex and go in two steps: the change is worked out under the read lock,
-//! handed to the optional [`SilenceSink`] (durable storage), and only when
-//! the sink has accepted it applied under the write lock, which is therefore
-//! never held across a disk write. A change the sink refuses leaves the store
-//! as it was. Every change bumps [`Silences::version`].
+//! All state sits behind one `RwLock`: matching and queries share it. A
+//! change goes in three steps: it is worked out under the read lock, handed
+//! to the optional [`SilenceSink`] (durable storage), and only when the sink
+//! has accepted it applied under the write lock, which is therefore never
+//! held across a disk write. A change the sink refuses leaves the store as
+//! it was. Every change bumps [`Silences::version`].
+//!
+//! API changes to different silences run concurrently, so that the sink can
+//! commit them together; the silences a change touches are marked in flight
+//! (see [`InFlight`]) and a change to one of them waits until that one is
+//! applied or refused. Garbage collection, gossip merges and restores wait
+//! until nothing is in flight and keep others out while they run.
 //!
 //! Times are passed in explicitly (`now`) so that behaviour is testable;
 //! callers pass `Utc::now()`.
@@ -111,13 +116,53 @@ impl State {
     }
 }
 
+/// Silences whose change is on its way to the sink, and the new silences
+/// among them (counted against `max_silences`).
+#[derive(Default)]
+pub struct InFlight {
+    ids: std::collections::HashSet<String>,
+    creates: usize,
+}
+
+/// The silences one change holds in flight; released (and waiters woken)
+/// when dropped.
+struct Claim<'a> {
+    store: &'a Silences,
+    ids: Vec<String>,
+    creates: usize,
+}
+
+impl Claim<'_> {
+    /// Takes the claimed silences out of flight (under the writer lock).
+    fn release(&mut self, w: &mut InFlight) {
+        for id in self.ids.drain(..) {
+            w.ids.remove(&id);
+        }
+        w.creates -= std::mem::take(&mut self.creates);
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if self.ids.is_empty() && self.creates == 0 {
+            return;
+        }
+        let mut w = self.store.lock_writer();
+        self.release(&mut w);
+        drop(w);
+        self.store.settled.notify_all();
+    }
+}
+
 /// The silence store.
 pub struct Silences {
     opts: SilenceOptions,
     retention: TimeDelta,
     state: RwLock<State>,
-    /// Serializes changes (see the module documentation).
-    writer: Mutex<()>,
+    /// What is in flight (see the module documentation).
+    writer: Mutex<InFlight>,
+    /// Signalled when a change leaves the flight.
+    settled: std::sync::Condvar,
     version: AtomicU64,
     sink: Option<Arc<dyn SilenceSink>>,
 }
@@ -129,7 +174,8 @@ impl Silences {
             opts,
             retention,
             state: RwLock::new(State::default()),
-            writer: Mutex::new(()),
+            writer: Mutex::new(InFlight::default()),
+            settled: std::sync::Condvar::new(),
             version: AtomicU64::new(0),
             sink: None,
         }
@@ -166,13 +212,59 @@ impl Silences {
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
-    fn lock_writer(&self) -> MutexGuard<'_, ()> {
+    fn lock_writer(&self) -> MutexGuard<'_, InFlight> {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The writer lock, once `id` is not in flight.
+    fn lock_for(&self, id: &str) -> MutexGuard<'_, InFlight> {
+        let mut w = self.lock_writer();
+        while !id.is_empty() && w.ids.contains(id) {
+            w = self.settled.wait(w).unwrap_or_else(PoisonError::into_inner);
+        }
+        w
+    }
+
+    /// The writer lock, once nothing is in flight; held, it keeps every
+    /// other change out.
+    fn lock_exclusive(&self) -> MutexGuard<'_, InFlight> {
+        let mut w = self.lock_writer();
+        while !w.ids.is_empty() {
+            w = self.settled.wait(w).unwrap_or_else(PoisonError::into_inner);
+        }
+        w
+    }
+
+    /// Marks the silences of `saved` in flight (under the writer lock `w`)
+    /// and returns the claim that releases them.
+    fn claim(&self, w: &mut InFlight, saved: &[Silence], creates: usize) -> Claim<'_> {
+        let ids: Vec<String> = saved.iter().map(|s| s.id.clone()).collect();
+        for id in &ids {
+            w.ids.insert(id.clone());
+        }
+        w.creates += creates;
+        Claim {
+            store: self,
+            ids,
+            creates,
+        }
     }
 
     /// Hands a change worked out under the writer mutex to the sink, then
     /// applies it and bumps the version; a refused change is not applied.
     fn apply(&self, saved: Vec<Silence>, removed: Vec<String>) -> Result<(), SilenceError> {
+        self.apply_claimed(saved, removed, None)
+    }
+
+    /// [`Silences::apply`] for a change holding `claim`: released together
+    /// with the change's application, so that a silence is counted either
+    /// in flight or stored, never both.
+    fn apply_claimed(
+        &self,
+        saved: Vec<Silence>,
+        removed: Vec<String>,
+        claim: Option<Claim<'_>>,
+    ) -> Result<(), SilenceError> {
         if saved.is_empty() && removed.is_empty() {
             return Ok(());
         }
@@ -181,6 +273,7 @@ impl Silences {
             sink.persist(&saved, &removed)
                 .map_err(SilenceError::Storage)?;
         }
+        let mut writer = claim.as_ref().map(|_| self.lock_writer());
         let mut st = self.write();
         for id in &removed {
             st.delete(id);
@@ -190,6 +283,11 @@ impl Silences {
         }
         drop(st);
         self.version.fetch_add(1, AtomicOrdering::AcqRel);
+        if let (Some(w), Some(mut c)) = (writer.as_mut(), claim) {
+            c.release(w);
+        }
+        drop(writer);
+        self.settled.notify_all();
         Ok(())
     }
 
@@ -231,7 +329,7 @@ impl Silences {
         }
         validate(&s, self.opts.mode)?;
 
-        let _writer = self.lock_writer();
+        let mut writer = self.lock_for(&s.id);
         let (prev, len) = {
             let st = self.read();
             let prev = if s.id.is_empty() {
@@ -239,7 +337,7 @@ impl Silences {
             } else {
                 Some(st.get(&s.id).ok_or(SilenceError::NotFound)?)
             };
-            (prev, st.entries.len())
+            (prev, st.entries.len() + writer.creates)
         };
 
         if let Some(prev) = &prev
@@ -248,7 +346,10 @@ impl Silences {
             s.updated_at = now;
             self.check_size(&s)?;
             let id = s.id.clone();
-            self.apply(vec![s], vec![])?;
+            let saved = vec![s];
+            let claim = self.claim(&mut writer, &saved, 0);
+            drop(writer);
+            self.apply_claimed(saved, vec![], Some(claim))?;
             return Ok(id);
         }
 
@@ -268,7 +369,9 @@ impl Silences {
         let id = s.id.clone();
         let mut saved: Vec<Silence> = prev.iter().filter_map(|p| expired(p, now)).collect();
         saved.push(s);
-        self.apply(saved, vec![])?;
+        let claim = self.claim(&mut writer, &saved, 1);
+        drop(writer);
+        self.apply_claimed(saved, vec![], Some(claim))?;
         Ok(id)
     }
 
@@ -276,9 +379,12 @@ impl Silences {
     /// ends now, a pending one starts and ends now, an expired one is left
     /// alone (success). An unknown id is [`SilenceError::NotFound`].
     pub fn expire(&self, id: &str, now: Timestamp) -> Result<(), SilenceError> {
-        let _writer = self.lock_writer();
+        let mut writer = self.lock_for(id);
         let prev = self.read().get(id).ok_or(SilenceError::NotFound)?;
-        self.apply(expired(&prev, now).into_iter().collect(), vec![])
+        let saved: Vec<Silence> = expired(&prev, now).into_iter().collect();
+        let claim = self.claim(&mut writer, &saved, 0);
+        drop(writer);
+        self.apply_claimed(saved, vec![], Some(claim))
     }
 
     /// The silence `id`, if stored.
@@ -395,7 +501,7 @@ impl Silences {
     /// now`, as upstream's `expires_at` check); returns how many, or why
     /// the sink refused (then nothing was deleted; the next run retries).
     pub fn gc(&self, now: Timestamp) -> Result<usize, SilenceError> {
-        let _writer = self.lock_writer();
+        let _writer = self.lock_exclusive();
         let dead: Vec<String> = self
             .read()
             .entries
@@ -429,7 +535,7 @@ impl Silences {
         if remote.id.is_empty() || self.expires_at(&remote) < now {
             return Ok(false);
         }
-        let _writer = self.lock_writer();
+        let _writer = self.lock_exclusive();
         if let Some(prev) = self.read().entries.get(&remote.id)
             && prev.silence.updated_at >= remote.updated_at
         {
@@ -451,7 +557,7 @@ impl Silences {
     /// [`Silences::merge`] but without reporting them to the sink (they
     /// come from it). Bumps the version once; returns how many were taken.
     pub fn restore(&self, silences: impl IntoIterator<Item = Silence>, now: Timestamp) -> usize {
-        let _writer = self.lock_writer();
+        let _writer = self.lock_exclusive();
         let mut st = self.write();
         let mut n = 0;
         for remote in silences {
@@ -1207,6 +1313,112 @@ mod tests {
             Arc::clone(&s).spawn_gc(Duration::ZERO).await.unwrap();
         });
         assert!(s.is_empty());
+    }
+
+    /// A slow sink that records how many persists overlap and which ids
+    /// were being persisted at the same time.
+    #[derive(Default)]
+    struct Slow {
+        now: Mutex<Vec<String>>,
+        most: std::sync::atomic::AtomicUsize,
+        clash: std::sync::atomic::AtomicBool,
+    }
+
+    impl SilenceSink for Slow {
+        fn persist(&self, saved: &[Arc<Silence>], _: &[String]) -> Result<(), String> {
+            {
+                let mut now = self.now.lock().unwrap();
+                for x in saved {
+                    if now.contains(&x.id) {
+                        self.clash.store(true, AtomicOrdering::SeqCst);
+                    }
+                    now.push(x.id.clone());
+                }
+                self.most.fetch_max(now.len(), AtomicOrdering::SeqCst);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            let mut now = self.now.lock().unwrap();
+            now.retain(|id| saved.iter().all(|x| &x.id != id));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn changes_to_different_silences_overlap_and_to_one_do_not() {
+        let sink = Arc::new(Slow::default());
+        let s = Arc::new(store().with_sink(sink.clone()));
+        let now = Utc::now();
+        let ids: Vec<String> = std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..8)
+                .map(|i| {
+                    let s = &s;
+                    sc.spawn(move || {
+                        let mut x = Silence::new(
+                            Matchers::from(job(&i.to_string())),
+                            now,
+                            now + TimeDelta::hours(1),
+                        );
+                        x.created_by = "a".into();
+                        x.comment = "b".into();
+                        s.set(x, now).unwrap()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(s.len(), 8);
+        assert!(
+            sink.most.load(AtomicOrdering::SeqCst) > 1,
+            "creates were persisted one at a time"
+        );
+        // Eight changes of one silence at once: one at a time.
+        std::thread::scope(|sc| {
+            for k in 0..8 {
+                let (s, id) = (&s, ids[0].clone());
+                sc.spawn(move || {
+                    let mut x = s.get(&id).unwrap();
+                    x.comment = format!("edit {k}");
+                    let _ = s.set(x, now);
+                });
+            }
+        });
+        assert!(!sink.clash.load(AtomicOrdering::SeqCst));
+        s.assert_consistent();
+    }
+
+    #[test]
+    fn the_limit_holds_for_concurrent_creates() {
+        let s = Arc::new(
+            Silences::new(SilenceOptions {
+                max_silences: 5,
+                ..SilenceOptions::default()
+            })
+            .with_sink(Arc::new(Slow::default())),
+        );
+        let now = Utc::now();
+        let ok = std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..20)
+                .map(|i| {
+                    let s = &s;
+                    sc.spawn(move || {
+                        let mut x = Silence::new(
+                            Matchers::from(job(&i.to_string())),
+                            now,
+                            now + TimeDelta::hours(1),
+                        );
+                        x.created_by = "a".into();
+                        x.comment = "b".into();
+                        s.set(x, now).is_ok()
+                    })
+                })
+                .collect();
+            hs.into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|ok| *ok)
+                .count()
+        });
+        assert_eq!(ok, 5);
+        assert_eq!(s.len(), 5);
     }
 
     #[test]
