@@ -16,7 +16,7 @@ use crate::sink::Sink;
 use crate::workload;
 
 /// Rounds of each mode for the ingest comparison (alternating).
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// Durable Tocsin against in-memory Tocsin, rounds alternating so that
 /// both see the same machine.
@@ -37,7 +37,18 @@ pub async fn ingest_modes(
                 None,
             )
             .await?;
-            let run = load(&server, 0, sizes.ingest_100, 100, sizes.conns, sizes.budget).await?;
+            // A warm-up, then the measured load.
+            let warm = sizes.ingest_10;
+            load(&server, 0, warm, 100, sizes.conns, sizes.budget).await?;
+            let run = load(
+                &server,
+                warm,
+                warm + sizes.large,
+                100,
+                sizes.conns,
+                sizes.budget,
+            )
+            .await?;
             if let Reading::Value(r) = run.rate(100) {
                 rates[i].push(r);
             }
@@ -55,9 +66,10 @@ pub async fn ingest_modes(
         "Durable state: what it costs",
         &format!(
             "Tocsin with its state database (the default) against Tocsin with \
-             `--storage.in-memory`, {} new alerts in batches of 100 over {} connections, \
-             {ROUNDS} rounds of each, alternating; the median round of each.",
-            sizes.ingest_100, sizes.conns
+             `--storage.in-memory`: {} new alerts posted to warm up, then {} more measured, in \
+             batches of 100 over {} connections; {ROUNDS} rounds of each, alternating; the \
+             median round of each.",
+            sizes.ingest_10, sizes.large, sizes.conns
         ),
         "Tocsin in memory",
         "Tocsin durable",

@@ -283,9 +283,14 @@ impl Dispatcher {
 
     /// Routes an alert into its groups.
     pub fn process(&self, alert: &Arc<Alert>, now: Timestamp) {
+        self.process_fp(alert.fingerprint(), alert, now);
+    }
+
+    /// [`Dispatcher::process`] for an alert whose fingerprint is `fp`.
+    pub fn process_fp(&self, fp: Fingerprint, alert: &Arc<Alert>, now: Timestamp) {
         let started = std::time::Instant::now();
         let mut created_any = false;
-        self.route_alert(alert, now, &mut created_any);
+        self.route_alert(fp, alert, now, &mut created_any);
         if let Some(m) = &self.inner.metrics {
             m.processing_duration.observe_duration(started.elapsed());
             if created_any {
@@ -294,7 +299,13 @@ impl Dispatcher {
         }
     }
 
-    fn route_alert(&self, alert: &Arc<Alert>, now: Timestamp, created_any: &mut bool) {
+    fn route_alert(
+        &self,
+        fp: Fingerprint,
+        alert: &Arc<Alert>,
+        now: Timestamp,
+        created_any: &mut bool,
+    ) {
         let tree = self.tree();
         for route in tree.root.match_labels(&alert.labels) {
             let labels = route.group_labels(&alert.labels);
@@ -318,7 +329,7 @@ impl Dispatcher {
             if let Some(t) = &restored {
                 lock(&group.timing).has_flushed = t.has_flushed;
             }
-            let flush_now = group.insert(alert.clone(), now);
+            let flush_now = group.insert(fp, alert.clone(), now);
             if flush_now {
                 self.schedule(&group, Duration::ZERO);
             } else if let Some(t) = restored {
@@ -484,6 +495,10 @@ impl Dispatcher {
 impl AlertObserver for Dispatcher {
     fn on_put(&self, alert: &Arc<Alert>) {
         self.process(alert, chrono::Utc::now());
+    }
+
+    fn on_stored(&self, fp: Fingerprint, alert: &Arc<Alert>) {
+        self.process_fp(fp, alert, chrono::Utc::now());
     }
 
     fn on_remove(&self, _alert: &Arc<Alert>) {

@@ -65,9 +65,9 @@ impl AggrGroup {
     /// Adds or replaces an alert; returns whether the group should flush now
     /// (before its first flush, an alert older than `group_wait` skips the
     /// wait, as in Alertmanager 0.25).
-    pub fn insert(&self, alert: Arc<Alert>, now: Timestamp) -> bool {
+    pub fn insert(&self, fp: Fingerprint, alert: Arc<Alert>, now: Timestamp) -> bool {
         let starts_at = alert.starts_at;
-        lock(&self.alerts).insert(alert.fingerprint(), alert);
+        lock(&self.alerts).insert(fp, alert);
         let wait = chrono::Duration::from_std(self.route.opts.group_wait).unwrap_or_default();
         !lock(&self.timing).has_flushed && starts_at + wait < now
     }

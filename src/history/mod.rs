@@ -38,7 +38,7 @@ use crate::store::AlertObserver;
 pub use event::{Attempt, LastAttempt, MuteObservation, Outcome};
 
 /// Entries the queue holds before new ones are dropped.
-pub const QUEUE_CAPACITY: usize = 65_536;
+pub const QUEUE_CAPACITY: usize = 262_144;
 
 /// What the writer thread is sent.
 pub(crate) enum Msg {

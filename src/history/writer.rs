@@ -48,12 +48,11 @@ fn attempt_rows(a: &Attempt) -> usize {
     2 + a.firing.len() + a.resolved.len()
 }
 
-/// The history thread's nice value: it yields to everything else and
-/// catches up when the load passes (the queue holds the backlog).
-const NICE: i32 = 19;
-
+/// The history thread runs only when nothing else wants the CPU
+/// (`SCHED_IDLE`) and catches up when the load passes; the queue holds the
+/// backlog, and what does not fit is dropped and counted.
 pub(super) fn run(mut conn: Connection, rx: Receiver<Msg>, retention: Duration, m: StateMetrics) {
-    crate::state::lower_thread_priority(NICE);
+    crate::state::idle_thread_priority();
     let mut tracker = Tracker::default();
     let mut batch = Batch::default();
     let mut next_tick = Instant::now() + TICK;

@@ -96,7 +96,10 @@ impl Inhibitor {
 
 impl AlertObserver for Inhibitor {
     fn on_put(&self, alert: &Arc<Alert>) {
-        let fp = alert.fingerprint();
+        self.on_stored(alert.fingerprint(), alert);
+    }
+
+    fn on_stored(&self, fp: Fingerprint, alert: &Arc<Alert>) {
         for rule in &self.rules {
             if rule.source.matches(&alert.labels) {
                 let two_sided = rule.target.matches(&alert.labels);
@@ -109,6 +112,9 @@ impl AlertObserver for Inhibitor {
     }
 
     fn on_remove(&self, alert: &Arc<Alert>) {
+        if self.rules.is_empty() {
+            return;
+        }
         let fp = alert.fingerprint();
         for rule in &self.rules {
             rule.sources.remove(&alert.labels, fp);

@@ -334,9 +334,11 @@ impl NflogSink for StateDb {
 
 impl AlertObserver for StateDb {
     fn on_put(&self, alert: &Arc<Alert>) {
-        self.inner
-            .shared
-            .alert_dirty(alert.fingerprint().0, Some(alert.clone()));
+        self.on_stored(alert.fingerprint(), alert);
+    }
+
+    fn on_stored(&self, fp: crate::alert::Fingerprint, alert: &Arc<Alert>) {
+        self.inner.shared.alert_dirty(fp.0, Some(alert.clone()));
     }
 
     fn on_remove(&self, alert: &Arc<Alert>) {
@@ -378,4 +380,24 @@ pub(crate) fn lower_thread_priority(nice: i32) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = nice;
+}
+
+/// Puts the calling thread in the `SCHED_IDLE` class: it runs only when
+/// nothing else wants the CPU, and a waking request handler preempts it at
+/// once (a low nice value alone lets it finish its time slice first, a
+/// millisecond or more of latency for every request that arrives meanwhile).
+/// For work that may be dropped or delayed under sustained load, never for
+/// work someone waits for. Falls back to the lowest nice value.
+pub(crate) fn idle_thread_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: sched_setscheduler with pid 0 changes only the calling
+        // thread's policy; `param` is a valid sched_param.
+        let ok = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) == 0 };
+        if ok {
+            return;
+        }
+    }
+    lower_thread_priority(19);
 }

@@ -31,6 +31,13 @@ use limits::Limits;
 pub trait AlertObserver: Send + Sync {
     /// `alert` is now stored under its fingerprint (new or merged).
     fn on_put(&self, alert: &Arc<Alert>);
+    /// [`AlertObserver::on_put`] with the fingerprint the store already
+    /// computed (hashing every label of an alert costs more than most
+    /// observers' own work); the store calls this one.
+    fn on_stored(&self, fp: Fingerprint, alert: &Arc<Alert>) {
+        let _ = fp;
+        self.on_put(alert);
+    }
     /// The alert with this fingerprint was removed (garbage-collected).
     fn on_remove(&self, alert: &Arc<Alert>);
 }
@@ -78,8 +85,8 @@ struct Shard {
 
 impl Shard {
     fn replay_to(&self, observer: &dyn AlertObserver) {
-        for alert in self.alerts.values() {
-            observer.on_put(alert);
+        for (fp, alert) in &self.alerts {
+            observer.on_stored(*fp, alert);
         }
     }
 }
@@ -166,7 +173,7 @@ impl AlertStore {
         }
         if notify {
             for observer in &shard.observers {
-                observer.on_put(&stored);
+                observer.on_stored(fp, &stored);
             }
         }
         Ok(stored)
