@@ -91,7 +91,10 @@ impl History {
             let metrics = metrics.clone();
             std::thread::Builder::new()
                 .name("history-writer".into())
-                .spawn(move || writer::run(conn, rx, retention, metrics))
+                .spawn({
+                    let path = path.clone();
+                    move || writer::run(conn, &path, rx, retention, metrics)
+                })
                 .map_err(|e| schema::OpenError::Io {
                     path: db_path.display().to_string(),
                     why: format!("start the history thread: {e}"),

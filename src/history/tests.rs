@@ -232,3 +232,29 @@ fn resolves_are_recorded_and_old_rows_pruned() {
     let _ = at(0);
     db.close();
 }
+
+#[test]
+fn a_foreign_or_damaged_history_file_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(crate::state::schema::HISTORY_FILE_NAME);
+    let m = Metrics::new(&crate::metrics::BuildInfo::tocsin());
+    std::fs::write(&path, b"not a database at all, just some bytes").unwrap();
+    let e = History::start(dir.path(), Duration::ZERO, m.state.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("history.db"), "{e}");
+    assert!(e.contains("not a Tocsin history database"), "{e}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"not a database at all, just some bytes"
+    );
+    // The state database is not a history database either.
+    std::fs::remove_file(&path).unwrap();
+    let db = crate::state::StateDb::open(dir.path(), m.state.clone()).unwrap();
+    db.close();
+    std::fs::copy(dir.path().join("tocsin.db"), &path).unwrap();
+    let e = History::start(dir.path(), Duration::ZERO, m.state.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not a Tocsin history database"), "{e}");
+}

@@ -25,6 +25,8 @@ pub const TICK: Duration = Duration::from_millis(250);
 pub const BATCH_ROWS: usize = 2_000;
 /// Rows kept while the database refuses writes.
 pub const MAX_PENDING: usize = 200_000;
+/// How often the size gauge is updated.
+const SIZE_INTERVAL: Duration = Duration::from_secs(10);
 /// How often rows older than the retention are deleted.
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
 /// Rows deleted per statement, so that pruning never holds the write lock
@@ -51,8 +53,15 @@ fn attempt_rows(a: &Attempt) -> usize {
 /// The history thread runs only when nothing else wants the CPU
 /// (`SCHED_IDLE`) and catches up when the load passes; the queue holds the
 /// backlog, and what does not fit is dropped and counted.
-pub(super) fn run(mut conn: Connection, rx: Receiver<Msg>, retention: Duration, m: StateMetrics) {
+pub(super) fn run(
+    mut conn: Connection,
+    path: &std::path::Path,
+    rx: Receiver<Msg>,
+    retention: Duration,
+    m: StateMetrics,
+) {
     crate::state::idle_thread_priority();
+    let mut next_size = Instant::now();
     let mut tracker = Tracker::default();
     let mut batch = Batch::default();
     let mut next_tick = Instant::now() + TICK;
@@ -110,11 +119,9 @@ pub(super) fn run(mut conn: Connection, rx: Receiver<Msg>, retention: Duration, 
             continue;
         }
         if batch.rows() > 0 {
-            let started = Instant::now();
             match write(&mut conn, &batch) {
                 Ok(rows) => {
                     m.history_rows_written.inc_by(rows as u64);
-                    m.commit_duration.observe(started.elapsed().as_secs_f64());
                     if failing {
                         tracing::info!("History writes succeed again");
                         failing = false;
@@ -142,6 +149,11 @@ pub(super) fn run(mut conn: Connection, rx: Receiver<Msg>, retention: Duration, 
         }
         for s in batch.syncs.drain(..) {
             let _ = s.send(());
+        }
+        if Instant::now() >= next_size {
+            next_size = Instant::now() + SIZE_INTERVAL;
+            m.history_database_size_bytes
+                .set(crate::state::database_size(path) as i64);
         }
         if Instant::now() >= next_prune && !retention.is_zero() {
             next_prune = Instant::now() + PRUNE_INTERVAL;

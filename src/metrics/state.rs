@@ -48,6 +48,9 @@ pub struct StateMetrics {
     pub history_rows_written: Counter,
     /// `tocsin_history_write_failures_total`.
     pub history_write_failures: Counter,
+    /// `tocsin_history_database_size_bytes` (history database plus its
+    /// write-ahead log).
+    pub history_database_size_bytes: Gauge,
 }
 
 impl StateMetrics {
@@ -112,6 +115,11 @@ impl StateMetrics {
                 "tocsin_history_write_failures_total",
                 "History transactions that failed (retried, then dropped).",
                 Counter::default(),
+            ),
+            history_database_size_bytes: reg.register(
+                "tocsin_history_database_size_bytes",
+                "Size of the history database and its write-ahead log in bytes.",
+                Gauge::default(),
             ),
         }
     }

@@ -9,8 +9,9 @@
 //! held across a disk write. A change the sink refuses leaves the store as
 //! it was. Every change bumps [`Silences::version`].
 //!
-//! API changes to different silences run concurrently, so that the sink can
-//! commit them together; the silences a change touches are marked in flight
+//! API changes to different silences run concurrently (the API awaits each
+//! commit in its task, [`Silences::set_async`]), so that the sink can commit
+//! them together; the silences a change touches are marked in flight
 //! (see [`InFlight`]) and a change to one of them waits until that one is
 //! applied or refused. Garbage collection, gossip merges and restores wait
 //! until nothing is in flight and keep others out while they run.
@@ -57,16 +58,28 @@ impl Default for SilenceOptions {
 }
 
 /// Makes the changes of a [`Silences`] store durable before they take
-/// effect. Called from the thread making the change, in change order, with
-/// the store's writer mutex held (other changes wait) but not its state
-/// lock (matching goes on); it may block on a disk write and must not call
-/// back into the store.
+/// effect. Called without any of the store's locks held (matching and
+/// other changes go on); changes to different silences may be persisted
+/// concurrently, changes to one silence never are. It may block (or await)
+/// a disk write and must not call back into the store.
 pub trait SilenceSink: Send + Sync {
     /// Stores `saved` (created, updated, expired or merged silences) and
     /// deletes `removed` (garbage-collected ids) as one change, or says why
     /// it could not; then the store does not change either.
     fn persist(&self, saved: &[Arc<Silence>], removed: &[String]) -> Result<(), String>;
+
+    /// [`SilenceSink::persist`] for a task: the API's changes await their
+    /// commit without holding a thread, so that the commits of concurrent
+    /// changes are made together. By default, the blocking call.
+    fn persist_async(&self, saved: Vec<Arc<Silence>>, removed: Vec<String>) -> PersistFuture {
+        let r = self.persist(&saved, &removed);
+        Box::pin(std::future::ready(r))
+    }
 }
+
+/// What [`SilenceSink::persist_async`] returns.
+pub type PersistFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>;
 
 /// Number of silences per state (the `alertmanager_silences` gauge).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -151,7 +164,16 @@ impl Drop for Claim<'_> {
         self.release(&mut w);
         drop(w);
         self.store.settled.notify_all();
+        self.store.settled_task.notify_waiters();
     }
+}
+
+/// A change worked out, with what it touches claimed.
+struct Prepared<'a> {
+    saved: Vec<Silence>,
+    claim: Claim<'a>,
+    /// The id the change answers with.
+    id: String,
 }
 
 /// The silence store.
@@ -161,8 +183,9 @@ pub struct Silences {
     state: RwLock<State>,
     /// What is in flight (see the module documentation).
     writer: Mutex<InFlight>,
-    /// Signalled when a change leaves the flight.
+    /// Signalled when a change leaves the flight (threads, tasks).
     settled: std::sync::Condvar,
+    settled_task: tokio::sync::Notify,
     version: AtomicU64,
     sink: Option<Arc<dyn SilenceSink>>,
 }
@@ -176,6 +199,7 @@ impl Silences {
             state: RwLock::new(State::default()),
             writer: Mutex::new(InFlight::default()),
             settled: std::sync::Condvar::new(),
+            settled_task: tokio::sync::Notify::new(),
             version: AtomicU64::new(0),
             sink: None,
         }
@@ -223,6 +247,23 @@ impl Silences {
             w = self.settled.wait(w).unwrap_or_else(PoisonError::into_inner);
         }
         w
+    }
+
+    /// [`Silences::lock_for`] for a task: waits without holding a thread
+    /// (the change in flight may need this very thread to finish).
+    async fn lock_for_async(&self, id: &str) -> MutexGuard<'_, InFlight> {
+        loop {
+            let notified = self.settled_task.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let w = self.lock_writer();
+                if id.is_empty() || !w.ids.contains(id) {
+                    return w;
+                }
+            }
+            notified.await;
+        }
     }
 
     /// The writer lock, once nothing is in flight; held, it keeps every
@@ -273,6 +314,32 @@ impl Silences {
             sink.persist(&saved, &removed)
                 .map_err(SilenceError::Storage)?;
         }
+        self.install(saved, removed, claim);
+        Ok(())
+    }
+
+    /// [`Silences::apply_claimed`], awaiting the sink.
+    async fn apply_claimed_async(
+        &self,
+        saved: Vec<Silence>,
+        removed: Vec<String>,
+        claim: Claim<'_>,
+    ) -> Result<(), SilenceError> {
+        if saved.is_empty() && removed.is_empty() {
+            return Ok(());
+        }
+        let saved: Vec<Arc<Silence>> = saved.into_iter().map(Arc::new).collect();
+        if let Some(sink) = &self.sink {
+            sink.persist_async(saved.clone(), removed.clone())
+                .await
+                .map_err(SilenceError::Storage)?;
+        }
+        self.install(saved, removed, Some(claim));
+        Ok(())
+    }
+
+    /// Applies a stored change to memory and releases its claim.
+    fn install(&self, saved: Vec<Arc<Silence>>, removed: Vec<String>, claim: Option<Claim<'_>>) {
         let mut writer = claim.as_ref().map(|_| self.lock_writer());
         let mut st = self.write();
         for id in &removed {
@@ -288,7 +355,7 @@ impl Silences {
         }
         drop(writer);
         self.settled.notify_all();
-        Ok(())
+        self.settled_task.notify_waiters();
     }
 
     fn check_size(&self, s: &Silence) -> Result<(), SilenceError> {
@@ -323,13 +390,53 @@ impl Silences {
     /// same `updated_at` as the stored version (upstream reuses its gossip
     /// merge, which ignores equal timestamps). 0.25 had no limits and
     /// validated after expiring the replaced silence.
-    pub fn set(&self, mut s: Silence, now: Timestamp) -> Result<String, SilenceError> {
+    pub fn set(&self, s: Silence, now: Timestamp) -> Result<String, SilenceError> {
+        let p = self.prepare_set(s, now)?;
+        self.apply_claimed(p.saved, vec![], Some(p.claim))?;
+        Ok(p.id)
+    }
+
+    /// [`Silences::set`] for a task: the commit is awaited, not waited for
+    /// on a thread.
+    pub async fn set_async(&self, s: Silence, now: Timestamp) -> Result<String, SilenceError> {
+        let s = self.checked(s, now)?;
+        let writer = self.lock_for_async(&s.id).await;
+        let p = self.prepare_set_locked(s, now, writer)?;
+        self.apply_claimed_async(p.saved, vec![], p.claim).await?;
+        Ok(p.id)
+    }
+
+    /// [`Silences::expire`] for a task.
+    pub async fn expire_async(&self, id: &str, now: Timestamp) -> Result<(), SilenceError> {
+        let writer = self.lock_for_async(id).await;
+        let p = self.prepare_expire_locked(id, now, writer)?;
+        self.apply_claimed_async(p.saved, vec![], p.claim).await
+    }
+
+    /// Works out [`Silences::set`]'s change and claims what it touches.
+    fn prepare_set(&self, s: Silence, now: Timestamp) -> Result<Prepared<'_>, SilenceError> {
+        let s = self.checked(s, now)?;
+        let writer = self.lock_for(&s.id);
+        self.prepare_set_locked(s, now, writer)
+    }
+
+    /// `s` with a zero start meaning now, validated.
+    fn checked(&self, mut s: Silence, now: Timestamp) -> Result<Silence, SilenceError> {
         if is_go_zero(&s.starts_at) {
             s.starts_at = now;
         }
         validate(&s, self.opts.mode)?;
+        Ok(s)
+    }
 
-        let mut writer = self.lock_for(&s.id);
+    /// [`Silences::prepare_set`] with the writer lock held, once `s.id` is
+    /// not in flight.
+    fn prepare_set_locked(
+        &self,
+        mut s: Silence,
+        now: Timestamp,
+        mut writer: MutexGuard<'_, InFlight>,
+    ) -> Result<Prepared<'_>, SilenceError> {
         let (prev, len) = {
             let st = self.read();
             let prev = if s.id.is_empty() {
@@ -348,9 +455,7 @@ impl Silences {
             let id = s.id.clone();
             let saved = vec![s];
             let claim = self.claim(&mut writer, &saved, 0);
-            drop(writer);
-            self.apply_claimed(saved, vec![], Some(claim))?;
-            return Ok(id);
+            return Ok(Prepared { saved, claim, id });
         }
 
         let max = self.opts.max_silences;
@@ -370,21 +475,36 @@ impl Silences {
         let mut saved: Vec<Silence> = prev.iter().filter_map(|p| expired(p, now)).collect();
         saved.push(s);
         let claim = self.claim(&mut writer, &saved, 1);
-        drop(writer);
-        self.apply_claimed(saved, vec![], Some(claim))?;
-        Ok(id)
+        Ok(Prepared { saved, claim, id })
     }
 
     /// Expires the silence `id` at `now` (the API's DELETE): an active one
     /// ends now, a pending one starts and ends now, an expired one is left
     /// alone (success). An unknown id is [`SilenceError::NotFound`].
     pub fn expire(&self, id: &str, now: Timestamp) -> Result<(), SilenceError> {
-        let mut writer = self.lock_for(id);
+        let p = self.prepare_expire(id, now)?;
+        self.apply_claimed(p.saved, vec![], Some(p.claim))
+    }
+
+    fn prepare_expire(&self, id: &str, now: Timestamp) -> Result<Prepared<'_>, SilenceError> {
+        let writer = self.lock_for(id);
+        self.prepare_expire_locked(id, now, writer)
+    }
+
+    fn prepare_expire_locked(
+        &self,
+        id: &str,
+        now: Timestamp,
+        mut writer: MutexGuard<'_, InFlight>,
+    ) -> Result<Prepared<'_>, SilenceError> {
         let prev = self.read().get(id).ok_or(SilenceError::NotFound)?;
         let saved: Vec<Silence> = expired(&prev, now).into_iter().collect();
         let claim = self.claim(&mut writer, &saved, 0);
-        drop(writer);
-        self.apply_claimed(saved, vec![], Some(claim))
+        Ok(Prepared {
+            saved,
+            claim,
+            id: id.to_string(),
+        })
     }
 
     /// The silence `id`, if stored.
@@ -519,10 +639,13 @@ impl Silences {
     /// interval is refused, as upstream refuses to run maintenance.
     pub fn spawn_gc(self: Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
         crate::maintenance::spawn_periodic("silence GC", interval, move || {
-            match self.gc(Utc::now()) {
+            // Off the runtime's threads: it waits for the changes in flight,
+            // which need those threads to finish.
+            let s = Arc::clone(&self);
+            tokio::task::spawn_blocking(move || match s.gc(Utc::now()) {
                 Ok(removed) => tracing::debug!(removed, "silence garbage collection done"),
                 Err(e) => tracing::error!(err = %e, "silence garbage collection failed"),
-            }
+            });
         })
     }
 

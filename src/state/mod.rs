@@ -309,7 +309,25 @@ impl SilenceSink for StateDb {
         self.send_and_wait(|done| Op::Silences {
             saved,
             removed,
-            done,
+            done: done.into(),
+        })
+    }
+
+    fn persist_async(
+        &self,
+        saved: Vec<Arc<Silence>>,
+        removed: Vec<String>,
+    ) -> crate::silence::PersistFuture {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let sent = self.send(Op::Silences {
+            saved,
+            removed,
+            done: writer::Waiter::Task(done),
+        });
+        Box::pin(async move {
+            sent?;
+            wait.await
+                .unwrap_or_else(|_| Err("the state writer has stopped".to_string()))
         })
     }
 }
@@ -358,8 +376,11 @@ impl TimerSink for StateDb {
     }
 }
 
-#[cfg(test)]
-mod tests;
+
+/// Size of the database file at `path` and its write-ahead log.
+pub(crate) fn database_size(path: &Path) -> u64 {
+    writer::database_size(path)
+}
 
 /// Lowers the calling thread's CPU priority to `nice` (Linux gives each
 /// thread its own nice value), so that background writing yields the CPU
@@ -401,3 +422,6 @@ pub(crate) fn idle_thread_priority() {
     }
     lower_thread_priority(19);
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,6 +19,32 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver as ChannelReceiver, RecvTimeoutError, SyncSender};
+
+/// Where the result of a commit goes: a thread blocked on it, or a task
+/// awaiting it.
+pub(super) enum Waiter {
+    Thread(SyncSender<Result<(), String>>),
+    Task(tokio::sync::oneshot::Sender<Result<(), String>>),
+}
+
+impl Waiter {
+    fn send(self, r: Result<(), String>) {
+        match self {
+            Waiter::Thread(tx) => {
+                let _ = tx.send(r);
+            }
+            Waiter::Task(tx) => {
+                let _ = tx.send(r);
+            }
+        }
+    }
+}
+
+impl From<SyncSender<Result<(), String>>> for Waiter {
+    fn from(tx: SyncSender<Result<(), String>>) -> Waiter {
+        Waiter::Thread(tx)
+    }
+}
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -65,7 +91,7 @@ pub(super) enum Op {
     Silences {
         saved: Vec<Arc<Silence>>,
         removed: Vec<String>,
-        done: SyncSender<Result<(), String>>,
+        done: Waiter,
     },
     NflogPut(Entry),
     NflogRemove(String, Receiver),
@@ -124,7 +150,7 @@ impl Shared {
 struct Pending {
     silences: Vec<(Vec<Arc<Silence>>, Vec<String>)>,
     meta: Vec<(String, String)>,
-    waiters: Vec<SyncSender<Result<(), String>>>,
+    waiters: Vec<Waiter>,
     nflog: HashMap<(String, Receiver), Option<Entry>>,
     alerts: HashMap<u64, Option<Arc<Alert>>>,
     /// The alerts of the next commit, at most [`ALERT_CHUNK`], taken from
@@ -196,11 +222,11 @@ impl Pending {
             }
             Op::Meta { key, value, done } => {
                 self.meta.push((key, value));
-                self.waiters.push(done);
+                self.waiters.push(done.into());
             }
             Op::Flush(done) => {
                 self.flush_requested = true;
-                self.waiters.push(done);
+                self.waiters.push(done.into());
             }
             Op::Shutdown => return false,
         }
@@ -229,7 +255,7 @@ impl Pending {
         self.silences.clear();
         self.meta.clear();
         for w in self.waiters.drain(..) {
-            let _ = w.send(result.clone());
+            w.send(result.clone());
         }
     }
 }

@@ -98,18 +98,6 @@ pub async fn get_silence(State(state): State<Arc<AppState>>, Path(id): Path<Stri
     }
 }
 
-/// Runs a silence change, which waits for its durable write, off the
-/// runtime's worker threads.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, SilenceError> + Send + 'static,
-) -> Result<T, SilenceError> {
-    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
-        Err(SilenceError::Storage(format!(
-            "silence change aborted: {e}"
-        )))
-    })
-}
-
 pub async fn delete_silence(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -118,7 +106,7 @@ pub async fn delete_silence(
         return resp;
     }
     let silences = state.silences.clone();
-    match blocking(move || silences.expire(&id, Utc::now())).await {
+    match silences.expire_async(&id, Utc::now()).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(SilenceError::NotFound) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => error_response(&e),
@@ -236,7 +224,7 @@ pub async fn post_silences(
     s.comment = p.comment.unwrap_or_default();
     s.annotations = p.annotations.unwrap_or_default();
     let silences = state.silences.clone();
-    match blocking(move || silences.set(s, now)).await {
+    match silences.set_async(s, now).await {
         Ok(id) => json_response(StatusCode::OK, &SilenceCreated { silence_id: id }),
         Err(e) => {
             tracing::error!(err = %e, "Failed to create silence");
