@@ -376,7 +376,6 @@ impl TimerSink for StateDb {
     }
 }
 
-
 /// Size of the database file at `path` and its write-ahead log.
 pub(crate) fn database_size(path: &Path) -> u64 {
     writer::database_size(path)
