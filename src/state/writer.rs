@@ -69,6 +69,13 @@ const NFLOG_WINDOW: Duration = Duration::from_millis(5);
 // crash can take back at most the last second. Alertmanager's snapshots
 // lose up to 15 minutes.
 
+/// The writer's nice value: below request handling, so that a burst of
+/// new alerts is answered first and written after. A silence commit needs a
+/// fraction of a millisecond of CPU; the request waiting for it leaves the
+/// CPU to the writer (and the commits of concurrent requests are made
+/// together).
+const NICE: i32 = 19;
+
 /// The most alert rows one transaction writes: a burst of new alerts is
 /// written in several short commits, between which silence changes and
 /// notification-log entries get theirs.
@@ -260,6 +267,7 @@ pub(super) fn run(
     rx: ChannelReceiver<Op>,
     shared: Arc<Shared>,
 ) {
+    super::lower_thread_priority(NICE);
     let mut pending = Pending::default();
     let mut next_flush = Instant::now() + FLUSH_INTERVAL;
     let mut retry_at: Option<Instant> = None;
