@@ -34,6 +34,42 @@ pub struct Muting {
     pub time_intervals: BTreeMap<String, String>,
 }
 
+/// What mutes an alert, boxed when anything does: most alerts are muted by
+/// nothing, and the tracker holds one of these per alert in the store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Muted(Option<Box<Muting>>);
+
+static UNMUTED: Muting = Muting {
+    silenced_by: Vec::new(),
+    inhibited_by: None,
+    time_intervals: BTreeMap::new(),
+};
+
+impl Muted {
+    pub fn get(&self) -> &Muting {
+        self.0.as_deref().unwrap_or(&UNMUTED)
+    }
+
+    fn get_mut(&mut self) -> &mut Muting {
+        self.0.get_or_insert_with(Default::default)
+    }
+
+    /// Drops the box when nothing mutes.
+    fn normalize(&mut self) {
+        if self.0.as_deref() == Some(&UNMUTED) {
+            self.0 = None;
+        }
+    }
+}
+
+impl From<Muting> for Muted {
+    fn from(m: Muting) -> Muted {
+        let mut out = Muted(Some(Box::new(m)));
+        out.normalize();
+        out
+    }
+}
+
 /// An alert's row as the database holds it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stored {
@@ -41,7 +77,7 @@ pub struct Stored {
     pub fired_at: i64,
     pub resolved_at: Option<i64>,
     pub last_event_at: i64,
-    pub muting: Muting,
+    pub muting: Muted,
 }
 
 /// A lifecycle event to insert.
@@ -127,7 +163,7 @@ impl Tracker {
                 fired_at: nanos(alert.starts_at),
                 resolved_at: resolved.then_some(end),
                 last_event_at: n,
-                muting: Muting::default(),
+                muting: Muted::default(),
             };
             let k = if resolved {
                 kind::RESOLVED
@@ -205,7 +241,7 @@ impl Tracker {
         }
         let n = nanos(now);
         let before = t.stored.muting.clone();
-        let m = &mut t.stored.muting;
+        let m = t.stored.muting.get_mut();
 
         let mut silenced = o.silenced_by;
         silenced.sort();
@@ -262,6 +298,7 @@ impl Tracker {
             }
         }
 
+        t.stored.muting.normalize();
         if t.stored.muting != before {
             t.stored.last_event_at = n;
             out.rows.insert(fp, row(t));
@@ -308,7 +345,7 @@ fn row(t: &Tracked) -> Row {
 fn resolve(t: &mut Tracked, fp: u64, end: i64, out: &mut Changes) {
     t.stored.resolved_at = Some(end);
     t.stored.last_event_at = t.stored.last_event_at.max(end);
-    t.stored.muting = Muting::default();
+    t.stored.muting = Muted::default();
     out.events.push(event(end, fp, kind::RESOLVED, json!({})));
     out.rows.insert(fp, row(t));
 }
@@ -388,7 +425,7 @@ mod tests {
                 fired_at: 1,
                 resolved_at: None,
                 last_event_at: 1,
-                muting: Muting::default(),
+                muting: Muted::default(),
             })
         };
         t.put(alert("A", 0, Some(100)), at(10), &mut lookup, &mut c);
@@ -449,7 +486,7 @@ mod tests {
         t.removed(&alert("A", 0, Some(5)), at(10), &mut c);
         assert_eq!(kinds(&c), ["firing", "silenced", "resolved"]);
         let row = &c.rows[&a.fingerprint().0];
-        assert_eq!(row.stored.muting, Muting::default());
+        assert_eq!(row.stored.muting, Muted::default());
         assert_eq!(row.stored.resolved_at, Some(nanos(at(5))));
         assert_eq!(t.len(), 0);
     }

@@ -195,7 +195,9 @@ fn lookup(conn: &Connection, fp: u64) -> Option<Stored> {
             fired_at,
             resolved_at,
             last_event_at,
-            muting: serde_json::from_str::<Muting>(&muting).unwrap_or_default(),
+            muting: serde_json::from_str::<Muting>(&muting)
+                .unwrap_or_default()
+                .into(),
         }),
         Ok(None) => None,
         Err(e) => {
@@ -224,7 +226,7 @@ fn write(conn: &mut Connection, b: &Batch) -> rusqlite::Result<usize> {
         )?;
         for (fp, r) in &b.changes.rows {
             let s = &r.stored;
-            let muting = serde_json::to_string(&s.muting).unwrap_or_else(|_| "{}".into());
+            let muting = serde_json::to_string(s.muting.get()).unwrap_or_else(|_| "{}".into());
             upsert.execute(params![
                 *fp as i64,
                 r.alert.labels.get("alertname").unwrap_or(""),

@@ -38,6 +38,10 @@ pub fn run(path: &Path, stop: Receiver<()>) {
             return;
         }
     };
+    // Copying pages needs no cache of its own.
+    if let Err(e) = conn.execute_batch("PRAGMA cache_size = -256;") {
+        tracing::debug!(err = %e, "Cannot size the checkpoint connection's cache");
+    }
     let mut failing = false;
     loop {
         let last = matches!(

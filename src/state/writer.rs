@@ -186,6 +186,10 @@ impl Pending {
                 self.alert_chunk.push((k, v));
             }
         }
+        // A burst grows the map; do not keep its room for ever.
+        if self.alerts.is_empty() && self.alerts.capacity() > 4 * ALERT_CHUNK {
+            self.alerts = HashMap::new();
+        }
     }
 
     fn rows(&self) -> usize {
