@@ -137,7 +137,9 @@ fn a_scripted_incident_is_on_record() {
     let disk = json!({"alertname": "Disk", "env": "prod", "instance": "a"});
     post_alert(&s, disk.clone(), false);
     let fp = fingerprint(&s, "Disk");
-    wait_kinds(&s, &fp, &["firing", "notification", "notification"]);
+    // The alert's timeline so far, each step adding to it.
+    let mut want = vec!["firing", "notification", "notification"];
+    wait_kinds(&s, &fp, &want);
     assert!(sink.wait_for(2, WAIT));
 
     // Silence, then expire the silence.
@@ -151,69 +153,26 @@ fn a_scripted_incident_is_on_record() {
     let r = s.post_json("/api/v2/silences", &silence.to_string());
     assert_eq!(r.status, 200, "{}", r.body);
     let sid = r.json()["silenceID"].as_str().unwrap().to_string();
-    wait_kinds(
-        &s,
-        &fp,
-        &["firing", "notification", "notification", "silenced"],
-    );
+    want.push("silenced");
+    wait_kinds(&s, &fp, &want);
     let r = s.request("DELETE", &format!("/api/v2/silence/{sid}"));
     assert_eq!(r.status, 200, "{}", r.body);
-    wait_kinds(
-        &s,
-        &fp,
-        &[
-            "firing",
-            "notification",
-            "notification",
-            "silenced",
-            "unsilenced",
-        ],
-    );
+    want.push("unsilenced");
+    wait_kinds(&s, &fp, &want);
 
     // An outage inhibits it, then resolves.
     post_alert(&s, json!({"alertname": "Outage", "env": "prod"}), false);
     let outage = fingerprint(&s, "Outage");
-    wait_kinds(
-        &s,
-        &fp,
-        &[
-            "firing",
-            "notification",
-            "notification",
-            "silenced",
-            "unsilenced",
-            "inhibited",
-        ],
-    );
+    want.push("inhibited");
+    wait_kinds(&s, &fp, &want);
     wait_kinds(&s, &outage, &["firing", "notification"]);
     post_alert(&s, json!({"alertname": "Outage", "env": "prod"}), true);
-    wait_kinds(
-        &s,
-        &fp,
-        &[
-            "firing",
-            "notification",
-            "notification",
-            "silenced",
-            "unsilenced",
-            "inhibited",
-            "uninhibited",
-        ],
-    );
+    want.push("uninhibited");
+    wait_kinds(&s, &fp, &want);
 
     // It resolves and the resolve is sent.
     post_alert(&s, disk.clone(), true);
-    let want = [
-        "firing",
-        "notification",
-        "notification",
-        "silenced",
-        "unsilenced",
-        "inhibited",
-        "uninhibited",
-        "resolved",
-        "notification",
-    ];
+    want.extend(["resolved", "notification"]);
     wait_kinds(&s, &fp, &want);
 
     // A route muted by a time interval.
@@ -369,14 +328,7 @@ fn a_scripted_incident_is_on_record() {
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[test]

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use chrono::Utc;
 
-use crate::client::{Conn, closed_loop};
+use crate::client::Conn;
 use crate::report::{Reading, Report, Unit};
-use crate::scenarios::{Sizes, figure, limited, load, time_get};
+use crate::scenarios::{Sizes, create_silences, figure, limited, load, time_get};
 use crate::server::{Kind, Server, Setup};
 use crate::sink::Sink;
 use crate::workload;
@@ -113,22 +113,7 @@ pub async fn restart(
         }
         let mut server = Server::start(setup, kind, &workload::config(&sink.url, false)).await?;
         load(&server, 0, sizes.large, 100, sizes.conns, sizes.budget).await?;
-        let now = Utc::now();
-        let bodies: Vec<Bytes> = (0..sizes.silences)
-            .map(|k| workload::silence(k, sizes.large, now))
-            .collect();
-        let run = closed_loop(
-            &server.addr,
-            "POST",
-            "/api/v2/silences",
-            Arc::new(bodies),
-            4,
-            sizes.budget,
-        )
-        .await;
-        if let Some(e) = run.error {
-            return Err(format!("{}: {e}", kind.name()));
-        }
+        create_silences(&server, sizes.silences, sizes.large, sizes.budget).await?;
         // Alerts reach the database within a second.
         tokio::time::sleep(Duration::from_millis(2500)).await;
         // Tocsin is killed; Alertmanager is stopped cleanly so that it
@@ -281,13 +266,13 @@ pub async fn history(
     .await?;
     let ready = t0.elapsed();
     let since = (Utc::now() - chrono::Duration::hours(6))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        .replace(':', "%3A")
-        .replace('+', "%2B");
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let until = (Utc::now() - chrono::Duration::hours(1))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        .replace(':', "%3A")
-        .replace('+', "%2B");
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (since, until): (String, String) = (
+        url::form_urlencoded::byte_serialize(since.as_bytes()).collect(),
+        url::form_urlencoded::byte_serialize(until.as_bytes()).collect(),
+    );
     let base = "/api/tocsin/v1/history";
     let queries = [
         (

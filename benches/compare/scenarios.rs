@@ -512,6 +512,31 @@ impl Skipped for Silences {
     }
 }
 
+/// Creates `n` silences (of [`workload::silence`], over `alerts` stored
+/// alerts) over 4 connections; every request must succeed.
+pub async fn create_silences(
+    server: &Server,
+    n: usize,
+    alerts: usize,
+    budget: Duration,
+) -> Result<Run, String> {
+    let now = Utc::now();
+    let bodies: Vec<Bytes> = (0..n).map(|k| workload::silence(k, alerts, now)).collect();
+    let run = closed_loop(
+        &server.addr,
+        "POST",
+        "/api/v2/silences",
+        Arc::new(bodies),
+        4,
+        budget,
+    )
+    .await;
+    match &run.error {
+        Some(e) => Err(format!("{}: {e}", server.kind.name())),
+        None => Ok(run),
+    }
+}
+
 async fn silences_run(
     setup: &Setup,
     sizes: &Sizes,
@@ -520,22 +545,7 @@ async fn silences_run(
 ) -> Result<Silences, String> {
     let server = Server::start(setup, kind, &workload::config(&sink.url, false)).await?;
     load(&server, 0, sizes.small, 100, 4, sizes.budget).await?;
-    let now = Utc::now();
-    let bodies: Vec<Bytes> = (0..sizes.silences)
-        .map(|k| workload::silence(k, sizes.small, now))
-        .collect();
-    let create = closed_loop(
-        &server.addr,
-        "POST",
-        "/api/v2/silences",
-        Arc::new(bodies),
-        4,
-        sizes.budget,
-    )
-    .await;
-    if let Some(e) = &create.error {
-        return Err(format!("{}: {e}", kind.name()));
-    }
+    let create = create_silences(&server, sizes.silences, sizes.small, sizes.budget).await?;
     // Warm: every alert's status is known under the current silences.
     missing_on_timeout(get_once(&server, "/api/v2/alerts").await)?.ok();
     missing_on_timeout(get_once(&server, "/api/v2/alerts/groups").await)?.ok();

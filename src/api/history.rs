@@ -92,6 +92,7 @@ async fn run<T: serde::Serialize + Send + 'static>(
     match out {
         Ok(Ok(Ok(v))) => json_response(StatusCode::OK, &v),
         Ok(Ok(Err(QueryError::BadCursor(c)))) => bad_request(format!("invalid cursor {c:?}")),
+        Ok(Ok(Err(QueryError::NotFound(what)))) => error(StatusCode::NOT_FOUND, what),
         Ok(Ok(Err(e))) => {
             tracing::error!(err = %e, "History query failed");
             error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
@@ -132,23 +133,14 @@ async fn get_alert(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let Some(history) = state.history() else {
-        return no_history();
-    };
-    let out =
-        tokio::task::spawn_blocking(move || history.read(|c| Ok(query::timeline(c, fp, &range))))
-            .await;
-    match out {
-        Ok(Ok(Ok(Some(t)))) => json_response(StatusCode::OK, &t),
-        Ok(Ok(Ok(None))) => error(
-            StatusCode::NOT_FOUND,
-            format!("no alert with fingerprint {fingerprint} in the history"),
-        ),
-        Ok(Ok(Err(QueryError::BadCursor(c)))) => bad_request(format!("invalid cursor {c:?}")),
-        Ok(Ok(Err(e))) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
+    run(&state, move |c| {
+        query::timeline(c, fp, &range)?.ok_or_else(|| {
+            QueryError::NotFound(format!(
+                "no alert with fingerprint {fingerprint} in the history"
+            ))
+        })
+    })
+    .await
 }
 
 async fn get_notifications(

@@ -68,6 +68,9 @@ fn cursor(at: i64, id: i64) -> String {
 pub enum QueryError {
     #[error("invalid cursor {0:?}")]
     BadCursor(String),
+    /// What was asked for is not in the history.
+    #[error("{0}")]
+    NotFound(String),
     #[error("{0}")]
     Db(#[from] rusqlite::Error),
 }

@@ -154,24 +154,24 @@ impl Pipeline {
     /// Tells the history what mutes each firing alert of the flush: its
     /// silences and inhibiting alert, and the route's time interval.
     fn observe_muting(
-        &self,
         history: &crate::history::History,
         flush: &Flush,
         inhibited: &[Option<crate::alert::Fingerprint>],
+        silenced: &[Vec<String>],
         time_interval: Option<String>,
     ) {
         let now = flush.now;
         let observations = flush
             .alerts
             .iter()
-            .zip(inhibited)
+            .zip(inhibited.iter().zip(silenced))
             .filter(|(a, _)| !a.resolved_at(now))
-            .map(|(a, by)| crate::history::MuteObservation {
+            .map(|(a, (by, ids))| crate::history::MuteObservation {
                 at: now,
                 alert: a.clone(),
                 receiver: flush.route.opts.receiver.clone(),
                 group_key: flush.group_key.clone(),
-                silenced_by: self.deps.silences.mutes(&a.labels, now).active,
+                silenced_by: ids.clone(),
                 inhibited_by: by.map(|f| f.0),
                 time_interval: time_interval.clone(),
             })
@@ -194,21 +194,31 @@ impl Pipeline {
         let inactive = !opts.active_time_intervals.is_empty()
             && !self.in_any(&opts.active_time_intervals, now);
         let muted_by = self.first_in(&opts.mute_time_intervals, now);
-        if let Some(h) = &self.deps.history {
+        // With a history, every alert's silences are looked up once here,
+        // for the history and for the silence stage below.
+        let silenced: Option<Vec<Vec<String>>> = self.deps.history.as_ref().map(|_| {
+            flush
+                .alerts
+                .iter()
+                .map(|a| self.deps.silences.mutes(&a.labels, now).active)
+                .collect()
+        });
+        if let (Some(h), Some(silenced)) = (&self.deps.history, &silenced) {
             let interval = match muted_by {
                 Some(name) => Some(name.to_string()),
                 None if inactive => Some(opts.active_time_intervals.join(",")),
                 None => None,
             };
-            self.observe_muting(h, &flush, &inhibited, interval);
+            Self::observe_muting(h, &flush, &inhibited, silenced, interval);
         }
-        let mut alerts = flush.alerts;
-        let before = alerts.len();
-        let mut i = 0;
-        alerts.retain(|_| {
-            i += 1;
-            inhibited[i - 1].is_none()
-        });
+        let before = flush.alerts.len();
+        // Each alert with its position in the flush.
+        let mut alerts: Vec<(usize, Arc<Alert>)> = flush
+            .alerts
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| inhibited[*i].is_none())
+            .collect();
         self.count_suppressed("inhibition", before - alerts.len());
         if alerts.is_empty() {
             return true;
@@ -222,7 +232,11 @@ impl Pipeline {
             return true;
         }
         let before = alerts.len();
-        alerts.retain(|a| !self.deps.silences.mutes(&a.labels, now).is_silenced());
+        alerts.retain(|(i, a)| match &silenced {
+            Some(s) => s[*i].is_empty(),
+            None => !self.deps.silences.mutes(&a.labels, now).is_silenced(),
+        });
+        let alerts: Vec<Arc<Alert>> = alerts.into_iter().map(|(_, a)| a).collect();
         self.count_suppressed("silence", before - alerts.len());
         if alerts.is_empty() {
             return true;

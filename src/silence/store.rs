@@ -1466,6 +1466,18 @@ mod tests {
         }
     }
 
+    /// A valid hour-long silence of `job="<i>"` starting at `now`.
+    fn hour_long(i: usize, now: Timestamp) -> Silence {
+        let mut x = Silence::new(
+            Matchers::from(job(&i.to_string())),
+            now,
+            now + TimeDelta::hours(1),
+        );
+        x.created_by = "a".into();
+        x.comment = "b".into();
+        x
+    }
+
     #[test]
     fn changes_to_different_silences_overlap_and_to_one_do_not() {
         let sink = Arc::new(Slow::default());
@@ -1475,16 +1487,7 @@ mod tests {
             let hs: Vec<_> = (0..8)
                 .map(|i| {
                     let s = &s;
-                    sc.spawn(move || {
-                        let mut x = Silence::new(
-                            Matchers::from(job(&i.to_string())),
-                            now,
-                            now + TimeDelta::hours(1),
-                        );
-                        x.created_by = "a".into();
-                        x.comment = "b".into();
-                        s.set(x, now).unwrap()
-                    })
+                    sc.spawn(move || s.set(hour_long(i, now), now).unwrap())
                 })
                 .collect();
             hs.into_iter().map(|h| h.join().unwrap()).collect()
@@ -1523,16 +1526,7 @@ mod tests {
             let hs: Vec<_> = (0..20)
                 .map(|i| {
                     let s = &s;
-                    sc.spawn(move || {
-                        let mut x = Silence::new(
-                            Matchers::from(job(&i.to_string())),
-                            now,
-                            now + TimeDelta::hours(1),
-                        );
-                        x.created_by = "a".into();
-                        x.comment = "b".into();
-                        s.set(x, now).is_ok()
-                    })
+                    sc.spawn(move || s.set(hour_long(i, now), now).is_ok())
                 })
                 .collect();
             hs.into_iter()
