@@ -16,7 +16,7 @@ use crate::sink::Sink;
 use crate::workload;
 
 /// Rounds of each mode for the ingest comparison (alternating).
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 
 /// Durable Tocsin against in-memory Tocsin, rounds alternating so that
 /// both see the same machine.

@@ -217,10 +217,18 @@ fn load(conn: &rusqlite::Connection) -> rusqlite::Result<Loaded> {
         tracing::error!(table, key, err = %e, "Damaged row in the state database, skipped");
         out.damaged += 1;
     };
-    let mut silences = Vec::new();
-    let mut st = conn.prepare("SELECT id, body FROM silences")?;
-    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+    // The log's newest row of each id wins; a NULL body is a deletion.
+    let mut latest: std::collections::BTreeMap<String, Option<String>> = Default::default();
+    let mut st = conn.prepare("SELECT id, body FROM silence_log ORDER BY seq")?;
+    for row in st.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })? {
         let (id, body) = row?;
+        latest.insert(id, body);
+    }
+    let mut silences = Vec::new();
+    for (id, body) in latest {
+        let Some(body) = body else { continue };
         match codec::silence_from_body(&body) {
             Ok(s) if s.id == id => silences.push(s),
             Ok(_) => damaged("silences", id, "id does not match the body".into()),

@@ -15,7 +15,7 @@ pub const FILE_NAME: &str = "tocsin.db";
 
 /// Migration `i` takes the schema from version `i` to `i + 1`
 /// (`PRAGMA user_version`). Never edit a released migration: add one.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: silences, notification log, active alerts, group timers.
     "
     CREATE TABLE meta (
@@ -58,6 +58,19 @@ const MIGRATIONS: &[&str] = &[
         next_at INTEGER NOT NULL,
         has_flushed INTEGER NOT NULL
     ) WITHOUT ROWID;
+    ",
+    // 2: silences become an append-only log. A change appends a row (a
+    // NULL body: deleted), so that a commit writes the table's last page
+    // rather than one random page per silence; the newest row of an id
+    // wins, and the writer compacts the log (see `state::writer`).
+    "
+    CREATE TABLE silence_log (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        body TEXT
+    );
+    INSERT INTO silence_log (id, body) SELECT id, body FROM silences ORDER BY id;
+    DROP TABLE silences;
     ",
 ];
 
@@ -430,7 +443,7 @@ mod tests {
             let tx = c.unchecked_transaction().unwrap();
             for i in 0..2000 {
                 tx.execute(
-                    "INSERT INTO silences VALUES (?1, ?2)",
+                    "INSERT INTO silence_log (id, body) VALUES (?1, ?2)",
                     rusqlite::params![format!("id-{i:05}"), "x".repeat(200)],
                 )
                 .unwrap();

@@ -107,7 +107,7 @@ fn damaged_rows_are_skipped_and_counted() {
     db.close();
     let c = rusqlite::Connection::open(dir.path().join(schema::FILE_NAME)).unwrap();
     c.execute_batch(
-        "INSERT INTO silences VALUES ('x', '{not json');
+        "INSERT INTO silence_log (id, body) VALUES ('x', '{not json');
          INSERT INTO alerts VALUES (1, x'01', x'', 0, NULL, 0, '', 0);
          INSERT INTO nflog VALUES ('g', 'r', 'webhook', 0, 0, x'0102', x'', 0);",
     )
@@ -165,5 +165,113 @@ fn unwritable_database_refuses_silences_and_keeps_the_rest() {
     let l = db.load().unwrap();
     assert_eq!(l.nflog.len(), 1);
     assert_eq!(l.silences.len(), 1);
+    db.close();
+}
+
+fn silence(comment: &str, now: Timestamp) -> Silence {
+    let mut s = Silence::new(
+        Matchers::from(vec![Matcher::new(MatchType::Equal, "job", "a").unwrap()]),
+        now,
+        now + chrono::Duration::hours(1),
+    );
+    s.id = format!("id-{comment}");
+    s.created_by = "me".into();
+    s.comment = comment.into();
+    s
+}
+
+fn log_rows(dir: &std::path::Path) -> i64 {
+    let c = rusqlite::Connection::open(dir.join(schema::FILE_NAME)).unwrap();
+    c.query_row("SELECT count(*) FROM silence_log", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Silence changes are appended; the newest row of an id wins, a
+/// deletion hides the silence, and compaction keeps only what is live.
+#[test]
+fn the_silence_log_keeps_the_newest_change_and_is_compacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = StateDb::open(dir.path(), metrics()).unwrap();
+    let now = Utc::now();
+    let a = Arc::new(silence("a1", now));
+    let mut a2 = (*a).clone();
+    a2.comment = "a2".into();
+    a2.updated_at = now;
+    let b = Arc::new(silence("b", now));
+    let c = Arc::new(silence("c", now));
+    use crate::silence::SilenceSink;
+    db.persist(&[a.clone(), b.clone(), c.clone()], &[]).unwrap();
+    db.persist(&[Arc::new(a2)], &[]).unwrap();
+    db.persist(&[], std::slice::from_ref(&b.id)).unwrap();
+    db.flush().unwrap();
+    assert_eq!(log_rows(dir.path()), 5);
+    let comments = |db: &StateDb| {
+        let mut v: Vec<(String, String)> = db
+            .load()
+            .unwrap()
+            .silences
+            .into_iter()
+            .map(|s| (s.id.clone(), s.comment.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let mut want = vec![(a.id.clone(), "a2".to_string()), (c.id.clone(), "c".into())];
+    want.sort();
+    assert_eq!(comments(&db), want);
+
+    let mut log = writer::SilenceLog::open(
+        &rusqlite::Connection::open(dir.path().join(schema::FILE_NAME)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(log.rows, 5);
+    let conn = rusqlite::Connection::open(dir.path().join(schema::FILE_NAME)).unwrap();
+    log.compact(&conn).unwrap();
+    assert_eq!((log.rows, log.compacted), (2, 2));
+    assert_eq!(log_rows(dir.path()), 2);
+    assert_eq!(comments(&db), want);
+    db.close();
+}
+
+/// Compaction is due after at least 4096 appends, and after as many
+/// appends as the rows the last one left: a constant cost per change.
+#[test]
+fn silence_log_compaction_is_amortised() {
+    let log = |rows, compacted| writer::SilenceLog { rows, compacted };
+    assert!(!log(4095, 0).due());
+    assert!(log(4096, 0).due());
+    assert!(!log(10_000 + 9_999, 10_000).due());
+    assert!(log(20_000, 10_000).due());
+}
+
+/// A database of schema version 1 (silences in a keyed table) is migrated
+/// at open: its silences are in the log and load as before.
+#[test]
+fn version_one_silences_are_migrated_into_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let s = silence("from v1", now);
+    {
+        let c = rusqlite::Connection::open(dir.path().join(schema::FILE_NAME)).unwrap();
+        c.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        c.execute_batch(&format!(
+            "PRAGMA application_id = {}; PRAGMA user_version = 1;",
+            schema::APPLICATION_ID
+        ))
+        .unwrap();
+        c.execute(
+            "INSERT INTO silences (id, body) VALUES (?1, ?2)",
+            rusqlite::params![s.id, codec::silence_body(&s)],
+        )
+        .unwrap();
+    }
+    let db = StateDb::open(dir.path(), metrics()).unwrap();
+    let loaded = db.load().unwrap().silences;
+    assert_eq!(loaded.len(), 1);
+    assert_eq!(
+        (loaded[0].id.as_str(), loaded[0].comment.as_str()),
+        (s.id.as_str(), "from v1")
+    );
+    assert_eq!(log_rows(dir.path()), 1);
     db.close();
 }

@@ -107,10 +107,19 @@ pub(super) enum Op {
     Shutdown,
 }
 
+/// An alert's new version (`None`: deleted), by fingerprint.
+type AlertChange = (u64, Option<Arc<Alert>>);
+/// A group's next flush and whether it has flushed (`None`: dropped).
+type TimerChange = (String, Option<(Timestamp, bool)>);
+
 /// What the writer and the observers share.
 pub(super) struct Shared {
-    alerts: Vec<Mutex<HashMap<u64, Option<Arc<Alert>>>>>,
-    timers: Mutex<HashMap<String, Option<(Timestamp, bool)>>>,
+    /// Alert changes in the order they were made, sharded by fingerprint
+    /// (so each alert's changes stay in order); merged by the writer, not
+    /// here: an append costs the request path less than a map insert.
+    /// Bounded by one flush interval of posts (16 bytes each).
+    alerts: Vec<Mutex<Vec<AlertChange>>>,
+    timers: Mutex<Vec<TimerChange>>,
     pub writable: AtomicBool,
     pub metrics: StateMetrics,
 }
@@ -133,15 +142,13 @@ impl Shared {
     /// The alert `fp` now stands as `alert` (`None`: deleted).
     pub fn alert_dirty(&self, fp: u64, alert: Option<Arc<Alert>>) {
         let shard = (fp.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as usize % ALERT_SHARDS;
-        if lock(&self.alerts[shard]).insert(fp, alert).is_none() {
-            self.metrics.queue_depth.inc();
-        }
+        lock(&self.alerts[shard]).push((fp, alert));
+        self.metrics.queue_depth.inc();
     }
 
     pub fn timer_dirty(&self, key: &str, timer: Option<(Timestamp, bool)>) {
-        if lock(&self.timers).insert(key.to_string(), timer).is_none() {
-            self.metrics.queue_depth.inc();
-        }
+        lock(&self.timers).push((key.to_string(), timer));
+        self.metrics.queue_depth.inc();
     }
 }
 
@@ -161,6 +168,17 @@ struct Pending {
     received: i64,
     /// An [`Op::Flush`] waits: take the dirty alerts and timers now.
     flush_requested: bool,
+    /// Emptied change vectors, swapped back in at the next take.
+    spare_alerts: Vec<Vec<AlertChange>>,
+    spare_timers: Vec<TimerChange>,
+}
+
+/// Change vectors keep their room between flushes, but not a burst's.
+fn give_back_burst<T>(v: &mut Vec<T>) {
+    const KEEP: usize = 16 * 1024;
+    if v.capacity() > KEEP {
+        v.shrink_to(KEEP);
+    }
 }
 
 impl Pending {
@@ -239,16 +257,24 @@ impl Pending {
 
     /// Moves the dirty alerts and timers in; newer than anything kept from
     /// a failed commit.
+    ///
+    /// Each shard's vector is swapped with an empty one kept from the last
+    /// take, so that the request path appends into room it already has.
     fn take_dirty(&mut self, shared: &Shared) {
         let mut taken = 0;
-        for shard in &shared.alerts {
-            let m = std::mem::take(&mut *lock(shard));
-            taken += m.len();
-            self.alerts.extend(m);
+        if self.spare_alerts.len() != shared.alerts.len() {
+            self.spare_alerts = shared.alerts.iter().map(|_| Vec::new()).collect();
         }
-        let m = std::mem::take(&mut *lock(&shared.timers));
-        taken += m.len();
-        self.timers.extend(m);
+        for (shard, spare) in shared.alerts.iter().zip(&mut self.spare_alerts) {
+            std::mem::swap(&mut *lock(shard), spare);
+            taken += spare.len();
+            self.alerts.extend(spare.drain(..));
+            give_back_burst(spare);
+        }
+        std::mem::swap(&mut *lock(&shared.timers), &mut self.spare_timers);
+        taken += self.spare_timers.len();
+        self.timers.extend(self.spare_timers.drain(..));
+        give_back_burst(&mut self.spare_timers);
         shared.metrics.queue_depth.dec_by(taken as i64);
     }
 
@@ -272,6 +298,13 @@ pub(super) fn run(
     shared: Arc<Shared>,
 ) {
     super::lower_thread_priority(NICE);
+    let mut silence_log = SilenceLog::open(&conn).unwrap_or_else(|e| {
+        tracing::warn!(path = %path.display(), err = %e, "Cannot count the silence log's rows");
+        SilenceLog {
+            rows: 0,
+            compacted: 0,
+        }
+    });
     let mut pending = Pending::default();
     let mut next_flush = Instant::now() + FLUSH_INTERVAL;
     let mut retry_at: Option<Instant> = None;
@@ -351,6 +384,11 @@ pub(super) fn run(
         pending.fill_chunk(if whole { usize::MAX } else { ALERT_CHUNK });
         let started = Instant::now();
         let rows = pending.rows();
+        let silence_rows: usize = pending
+            .silences
+            .iter()
+            .map(|(s, r)| s.len() + r.len())
+            .sum();
         let result = commit(&mut conn, &pending, sync || !running).map_err(|e| e.to_string());
         nflog_since = None;
         let m = &shared.metrics;
@@ -374,6 +412,7 @@ pub(super) fn run(
                 m.writable.set(1);
                 retry_at = None;
                 unsynced = !sync && running;
+                silence_log.rows += silence_rows as u64;
                 pending.nflog.clear();
                 pending.alert_chunk.clear();
                 pending.timers.clear();
@@ -393,6 +432,21 @@ pub(super) fn run(
         }
         pending.answer(&result);
         more = !pending.alerts.is_empty();
+        if tick && result.is_ok() && silence_log.due() {
+            let started = Instant::now();
+            match silence_log.compact(&conn) {
+                Ok(()) => tracing::debug!(
+                    rows = silence_log.rows,
+                    took = ?started.elapsed(),
+                    "Compacted the silence log"
+                ),
+                // Nothing is lost: the log stays longer until the next try.
+                Err(e) => {
+                    shared.metrics.commit_failures.inc();
+                    tracing::warn!(path = %path.display(), err = %e, "Cannot compact the silence log");
+                }
+            }
+        }
         if !running && result.is_err() {
             tracing::error!(
                 path = %path.display(),
@@ -425,15 +479,55 @@ fn commit(conn: &mut Connection, p: &Pending, sync: bool) -> rusqlite::Result<()
     result
 }
 
+/// The silence log's rows: how many there are, and how many there were
+/// after its last compaction (every one of them then the newest of its id).
+pub(super) struct SilenceLog {
+    pub rows: u64,
+    pub compacted: u64,
+}
+
+/// Appends before the silence log is compacted, at least.
+const COMPACT_AFTER: u64 = 4_096;
+
+impl SilenceLog {
+    pub fn open(conn: &Connection) -> rusqlite::Result<SilenceLog> {
+        let rows: i64 = conn.query_row("SELECT count(*) FROM silence_log", [], |r| r.get(0))?;
+        Ok(SilenceLog {
+            rows: rows as u64,
+            compacted: 0,
+        })
+    }
+
+    /// Whether the appends since the last compaction (at least
+    /// [`COMPACT_AFTER`], and as many as the rows it left) make one due:
+    /// compaction then costs a constant amount per append.
+    pub fn due(&self) -> bool {
+        let appended = self.rows.saturating_sub(self.compacted);
+        appended >= COMPACT_AFTER.max(self.compacted)
+    }
+
+    /// Deletes every row that is not the newest of its id, and deletions.
+    pub fn compact(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        conn.execute(
+            "DELETE FROM silence_log WHERE body IS NULL
+               OR seq NOT IN (SELECT max(seq) FROM silence_log GROUP BY id)",
+            [],
+        )?;
+        let rows: i64 = conn.query_row("SELECT count(*) FROM silence_log", [], |r| r.get(0))?;
+        self.rows = rows as u64;
+        self.compacted = self.rows;
+        Ok(())
+    }
+}
+
 fn write(conn: &mut Connection, p: &Pending) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     {
-        let mut put =
-            tx.prepare_cached("INSERT OR REPLACE INTO silences (id, body) VALUES (?1, ?2)")?;
-        let mut del = tx.prepare_cached("DELETE FROM silences WHERE id = ?1")?;
+        // Appended to the log (schema migration 2): the newest row wins.
+        let mut put = tx.prepare_cached("INSERT INTO silence_log (id, body) VALUES (?1, ?2)")?;
         for (saved, removed) in &p.silences {
             for id in removed {
-                del.execute([id])?;
+                put.execute(params![id, None::<String>])?;
             }
             for s in saved {
                 put.execute(params![s.id, codec::silence_body(s)])?;
