@@ -11,11 +11,13 @@
 //!    from `matcher`) into an aggregation group, whose timers
 //!    (`group_wait`, `group_interval`, `repeat_interval`) flush the group.
 //! 3. Each flush runs the `notify` pipeline: inhibition, time intervals
-//!    (`timeinterval`), `silence`s, then for each integration the dedup
-//!    against the notification log (`nflog`), the send with retries (one
-//!    file per integration under `notify/`, payloads rendered by
-//!    `template`), and the log entry, committed to `state`. What muted the
-//!    alert and every attempt go to the `history`.
+//!    (`timeinterval`), `silence`s, the wait of this peer's position in the
+//!    `cluster`, then for each integration the dedup against the
+//!    notification log (`nflog`), the send with retries (one file per
+//!    integration under `notify/`, payloads rendered by `template`), and
+//!    the log entry, committed to `state` and gossiped by `cluster` to the
+//!    other peers (which merge it, as they merge each other's silences).
+//!    What muted the alert and every attempt go to the `history`.
 //! 4. `api` reads it all back: API v2 from the stores, the history API
 //!    from the database; `metrics` counts every step.
 //!

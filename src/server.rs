@@ -6,7 +6,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -164,27 +163,13 @@ async fn serve(args: ServerArgs) -> ExitCode {
         return ExitCode::from(1);
     }
 
-    let cluster = if args.cluster_listen_address.is_empty() {
-        None
-    } else {
-        match cluster::bind(
-            &args.cluster_listen_address,
-            &args.cluster_advertise_address,
-            Some(&args.cluster_peer_name),
-        ) {
-            Ok(c) => {
-                tracing::warn!(
-                    address = %c.peer.address,
-                    "High availability is not available yet in this version of Tocsin: running as a single instance"
-                );
-                Some(c)
-            }
-            Err(e) => {
-                tracing::error!(err = %e, "unable to initialize gossip mesh");
-                return ExitCode::from(1);
-            }
-        }
-    };
+    // A cluster port that cannot be bound fails the start before anything
+    // is opened, as in Alertmanager.
+    let cluster_enabled = !args.cluster_listen_address.is_empty();
+    if cluster_enabled && let Err(e) = cluster::bind_addr(&args.cluster_listen_address) {
+        tracing::error!(err = %e, "unable to initialize gossip mesh");
+        return ExitCode::from(1);
+    }
 
     let source = Source::choose(args.config_file.as_deref());
     if source == Source::Embedded {
@@ -281,6 +266,48 @@ async fn serve(args: ServerArgs) -> ExitCode {
             }
         },
     };
+    let cluster = if cluster_enabled {
+        let name = match peer_name(&args, db.as_ref()) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(err = %e, "Unable to name this peer");
+                return ExitCode::from(1);
+            }
+        };
+        let opts = cluster::Options {
+            listen: args.cluster_listen_address.clone(),
+            advertise: args.cluster_advertise_address.clone(),
+            peers: args.cluster_peer.clone(),
+            name,
+            label: args.cluster_label.clone(),
+            gossip_interval: args.cluster_gossip_interval,
+            peer_timeout: args.cluster_peer_timeout,
+            settle_timeout: args.cluster_settle_timeout,
+            reconnect_timeout: args.cluster_reconnect_timeout,
+        };
+        match cluster::Cluster::start(
+            opts,
+            silences.clone(),
+            nflog.clone(),
+            metrics.cluster.clone(),
+        )
+        .await
+        {
+            Ok(c) => {
+                metrics.build.cluster_enabled.set(1);
+                Some(c)
+            }
+            Err(e) => {
+                tracing::error!(err = %e, "unable to initialize gossip mesh");
+                if let Some(db) = &db {
+                    db.close();
+                }
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        None
+    };
     if let Some(h) = &history {
         let mut restored_alerts = Vec::with_capacity(alerts.len());
         alerts.for_each(|a| restored_alerts.push(a.clone()));
@@ -295,8 +322,13 @@ async fn serve(args: ServerArgs) -> ExitCode {
             .as_str()
             .trim_end_matches('/')
             .to_string(),
-        // This instance is always at position 0 until peers gossip.
-        peer_wait: Duration::ZERO,
+        peer_wait: match &cluster {
+            Some(c) => {
+                let c = c.clone();
+                Arc::new(move || c.peer_wait())
+            }
+            None => crate::notify::pipeline::no_peer_wait(),
+        },
         history: history.clone(),
     };
     let config = coordinator.current();
@@ -307,6 +339,9 @@ async fn serve(args: ServerArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Some(c) = &cluster {
+        c.warn_slow_routes(&live.route);
+    }
     let dispatcher = Dispatcher::with_metrics(
         live.route.clone(),
         live.pipeline.clone(),
@@ -335,7 +370,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
         silences.clone(),
         metrics.clone(),
         features.parse_mode(),
-        cluster.as_ref().map(|c| c.peer.clone()),
+        cluster.clone(),
         live,
     ));
     if let Some(db) = &db {
@@ -345,6 +380,16 @@ async fn serve(args: ServerArgs) -> ExitCode {
                 Ok(())
             } else {
                 Err("state database not writable".to_string())
+            }
+        }));
+    }
+    if let Some(c) = &cluster {
+        let c = c.clone();
+        state.set_ready_check(Box::new(move || {
+            if c.settled() {
+                Ok(())
+            } else {
+                Err("cluster settling".to_string())
             }
         }));
     }
@@ -428,8 +473,28 @@ async fn serve(args: ServerArgs) -> ExitCode {
     if let Some(db) = &db {
         db.close();
     }
-    drop(cluster);
+    if let Some(c) = &cluster {
+        c.stop();
+    }
     ExitCode::SUCCESS
+}
+
+/// `--cluster.peer-name`, or the name this peer was given on its first
+/// start (kept in the state database), or a new one.
+fn peer_name(args: &ServerArgs, db: Option<&StateDb>) -> Result<String, String> {
+    const KEY: &str = "cluster_peer_name";
+    if !args.cluster_peer_name.is_empty() {
+        return Ok(args.cluster_peer_name.clone());
+    }
+    let Some(db) = db else {
+        return Ok(cluster::new_peer_name());
+    };
+    if let Some(name) = db.meta(KEY)? {
+        return Ok(name);
+    }
+    let name = cluster::new_peer_name();
+    db.set_meta(KEY, &name)?;
+    Ok(name)
 }
 
 /// What the state database gave back, for the dispatcher.
@@ -532,6 +597,9 @@ fn install_reload_hook(
                 with.extend(recorders.iter().cloned());
                 state.alerts.set_observers(with);
                 apply_config_metrics(&state.metrics, config, &live);
+                if let Some(c) = &state.cluster {
+                    c.warn_slow_routes(&live.route);
+                }
                 state.set_live(live);
                 Ok(())
             }

@@ -72,7 +72,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub matcher_mode: ParseMode,
     pub started: Timestamp,
-    pub cluster: Option<PeerInfo>,
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
     live: RwLock<Arc<Live>>,
     /// Conditions besides [`AppState::ready`] that `/-/ready` requires
     /// (the state database is writable).
@@ -91,7 +91,7 @@ impl AppState {
         silences: Arc<Silences>,
         metrics: Arc<Metrics>,
         matcher_mode: ParseMode,
-        cluster: Option<PeerInfo>,
+        cluster: Option<Arc<crate::cluster::Cluster>>,
         live: Live,
     ) -> AppState {
         AppState {

@@ -322,20 +322,14 @@ const NOT_YET_EFFECTIVE: &[&str] = &[
     "web.config.file",
     "web.ui-path",
     "auto-gomemlimit.ratio",
-    "cluster.peer",
-    "cluster.peer-timeout",
     "cluster.peers-resolve-timeout",
-    "cluster.gossip-interval",
     "cluster.pushpull-interval",
     "cluster.tcp-timeout",
     "cluster.probe-timeout",
     "cluster.probe-interval",
-    "cluster.settle-timeout",
     "cluster.reconnect-interval",
-    "cluster.reconnect-timeout",
     "cluster.tls-config",
     "cluster.allow-insecure-public-advertise-address-discovery",
-    "cluster.label",
 ];
 
 /// Feature flags of `--enable-feature` that Tocsin accepts but does not act on yet.
@@ -585,7 +579,7 @@ mod tests {
             "--dispatch.start-delay=5s",
             "--web.timeout=5s",
             "--cluster.peer=a:1",
-            "--cluster.peer=b:2",
+            "--cluster.probe-interval=3s",
             "--no-web.systemd-socket",
             "--config.file=x.yml",
             "--enable-feature=classic-mode,receiver-name-in-metrics",
@@ -598,7 +592,7 @@ mod tests {
             vec![
                 ("dispatch.start-delay".to_string(), "5s".to_string()),
                 ("no-web.systemd-socket".to_string(), "true".to_string()),
-                ("cluster.peer".to_string(), "a:1,b:2".to_string()),
+                ("cluster.probe-interval".to_string(), "3s".to_string()),
             ]
         );
         assert_eq!(

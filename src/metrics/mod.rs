@@ -55,6 +55,7 @@
 
 pub mod api;
 pub mod build;
+pub mod cluster;
 pub mod config;
 pub mod dispatch;
 pub mod exposition;
@@ -116,6 +117,8 @@ pub struct Metrics {
     pub nflog: NflogMetrics,
     /// The state database.
     pub state: StateMetrics,
+    /// Gossip between peers.
+    pub cluster: cluster::ClusterMetrics,
 }
 
 impl Metrics {
@@ -134,6 +137,7 @@ impl Metrics {
             notify: notify::NotifyMetrics::register(&registry),
             nflog: NflogMetrics::register(&registry),
             state: StateMetrics::register(&registry),
+            cluster: cluster::ClusterMetrics::register(&registry),
             registry,
         };
         metrics

@@ -69,6 +69,9 @@ pub struct NotificationLog {
     shards: Box<[RwLock<Shard>]>,
     hasher: RandomState,
     sink: Option<Arc<dyn NflogSink>>,
+    /// The cluster: told of entries logged and removed here, not of
+    /// merged ones (they came from it).
+    gossip: std::sync::OnceLock<Arc<dyn NflogSink>>,
     metrics: Option<NflogMetrics>,
 }
 
@@ -81,8 +84,26 @@ impl NotificationLog {
             shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
             hasher: RandomState::new(),
             sink: None,
+            gossip: std::sync::OnceLock::new(),
             metrics: None,
         }
+    }
+
+    /// Reports every later local change to `gossip` as well (set once,
+    /// when the cluster starts).
+    pub fn set_gossip(&self, gossip: Arc<dyn NflogSink>) {
+        if self.gossip.set(gossip).is_err() {
+            tracing::warn!("notification log gossip already set");
+        }
+    }
+
+    /// Every entry, for a peer that joins.
+    pub fn entries(&self) -> Vec<Entry> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            out.extend(Self::read(shard).values().cloned());
+        }
+        out
     }
 
     /// Reports every later change to `sink`.
@@ -164,6 +185,9 @@ impl NotificationLog {
         if let Some(sink) = &self.sink {
             sink.logged(&e);
         }
+        if let Some(g) = self.gossip.get() {
+            g.logged(&e);
+        }
         shard.insert(key, e);
         true
     }
@@ -218,6 +242,9 @@ impl NotificationLog {
                     n += 1;
                     if let Some(sink) = &self.sink {
                         sink.removed(&k.group_key, &k.receiver);
+                    }
+                    if let Some(g) = self.gossip.get() {
+                        g.removed(&k.group_key, &k.receiver);
                     }
                 }
                 keep

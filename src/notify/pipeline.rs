@@ -53,6 +53,14 @@ impl Templater for AmTemplater {
     }
 }
 
+/// This peer's wait before sending (see [`PipelineDeps::peer_wait`]).
+pub type PeerWait = Arc<dyn Fn() -> Duration + Send + Sync>;
+
+/// No wait: a single instance.
+pub fn no_peer_wait() -> PeerWait {
+    Arc::new(|| Duration::ZERO)
+}
+
 /// What the pipeline shares with the rest of the process.
 #[derive(Clone)]
 pub struct PipelineDeps {
@@ -63,8 +71,9 @@ pub struct PipelineDeps {
     pub external_url: String,
     /// How long this peer waits before sending (its position in the
     /// cluster × `--cluster.peer-timeout`), so that the first peer sends and
-    /// the others find its notification log entry. Zero without a cluster.
-    pub peer_wait: Duration,
+    /// the others find its notification log entry. Read at every flush, as
+    /// membership changes; zero without a cluster.
+    pub peer_wait: PeerWait,
     /// Where muting and attempts are recorded (none without a database).
     pub history: Option<crate::history::History>,
 }
@@ -295,9 +304,10 @@ impl Pipeline {
         deadline: tokio::time::Instant,
         alerts: &[Arc<Alert>],
     ) -> bool {
-        if !self.deps.peer_wait.is_zero() {
+        let wait = (self.deps.peer_wait)();
+        if !wait.is_zero() {
             tokio::select! {
-                _ = tokio::time::sleep(self.deps.peer_wait) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = self.cancel.cancelled() => return false,
             }
         }

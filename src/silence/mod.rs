@@ -31,7 +31,8 @@ use crate::matcher::Matchers;
 
 pub use size::proto_size;
 pub use store::{
-    PersistFuture, SilenceCounts, SilenceOptions, SilenceSink, Silences, sort_for_api,
+    PersistFuture, SilenceCounts, SilenceGossip, SilenceOptions, SilenceSink, Silences,
+    sort_for_api,
 };
 pub use validate::{check_post_times, go_zero_time, is_go_zero, matcher_from_api, validate};
 

@@ -77,6 +77,23 @@ pub trait SilenceSink: Send + Sync {
     }
 }
 
+/// Hears of the changes made here (API, garbage collection), once they
+/// are stored, to replicate them to peers; changes merged from peers are
+/// not reported, so that nothing is published back in a loop. Must not
+/// block or call back into the store.
+pub trait SilenceGossip: Send + Sync {
+    fn publish(&self, saved: &[Arc<Silence>], removed: &[String]);
+}
+
+/// Where a change comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Made here: reported to the gossip.
+    Local,
+    /// Merged from a peer or an imported snapshot.
+    Merged,
+}
+
 /// What [`SilenceSink::persist_async`] returns.
 pub type PersistFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>;
@@ -188,6 +205,7 @@ pub struct Silences {
     settled_task: tokio::sync::Notify,
     version: AtomicU64,
     sink: Option<Arc<dyn SilenceSink>>,
+    gossip: std::sync::OnceLock<Arc<dyn SilenceGossip>>,
 }
 
 impl Silences {
@@ -202,7 +220,25 @@ impl Silences {
             settled_task: tokio::sync::Notify::new(),
             version: AtomicU64::new(0),
             sink: None,
+            gossip: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Reports every later local change to `gossip` (set once, when the
+    /// cluster starts).
+    pub fn set_gossip(&self, gossip: Arc<dyn SilenceGossip>) {
+        if self.gossip.set(gossip).is_err() {
+            tracing::warn!("silence gossip already set");
+        }
+    }
+
+    /// Every silence in the store, whatever its state.
+    pub fn all(&self) -> Vec<Arc<Silence>> {
+        self.read()
+            .entries
+            .values()
+            .map(|e| e.silence.clone())
+            .collect()
     }
 
     /// Reports every later change to `sink`.
@@ -293,8 +329,13 @@ impl Silences {
 
     /// Hands a change worked out under the writer mutex to the sink, then
     /// applies it and bumps the version; a refused change is not applied.
-    fn apply(&self, saved: Vec<Silence>, removed: Vec<String>) -> Result<(), SilenceError> {
-        self.apply_claimed(saved, removed, None)
+    fn apply(
+        &self,
+        saved: Vec<Silence>,
+        removed: Vec<String>,
+        origin: Origin,
+    ) -> Result<(), SilenceError> {
+        self.apply_claimed(saved, removed, None, origin)
     }
 
     /// [`Silences::apply`] for a change holding `claim`: released together
@@ -305,6 +346,7 @@ impl Silences {
         saved: Vec<Silence>,
         removed: Vec<String>,
         claim: Option<Claim<'_>>,
+        origin: Origin,
     ) -> Result<(), SilenceError> {
         if saved.is_empty() && removed.is_empty() {
             return Ok(());
@@ -314,8 +356,17 @@ impl Silences {
             sink.persist(&saved, &removed)
                 .map_err(SilenceError::Storage)?;
         }
+        self.publish(&saved, &removed, origin);
         self.install(saved, removed, claim);
         Ok(())
+    }
+
+    fn publish(&self, saved: &[Arc<Silence>], removed: &[String], origin: Origin) {
+        if origin == Origin::Local
+            && let Some(g) = self.gossip.get()
+        {
+            g.publish(saved, removed);
+        }
     }
 
     /// [`Silences::apply_claimed`], awaiting the sink.
@@ -334,6 +385,7 @@ impl Silences {
                 .await
                 .map_err(SilenceError::Storage)?;
         }
+        self.publish(&saved, &removed, Origin::Local);
         self.install(saved, removed, Some(claim));
         Ok(())
     }
@@ -392,7 +444,7 @@ impl Silences {
     /// validated after expiring the replaced silence.
     pub fn set(&self, s: Silence, now: Timestamp) -> Result<String, SilenceError> {
         let p = self.prepare_set(s, now)?;
-        self.apply_claimed(p.saved, vec![], Some(p.claim))?;
+        self.apply_claimed(p.saved, vec![], Some(p.claim), Origin::Local)?;
         Ok(p.id)
     }
 
@@ -483,7 +535,7 @@ impl Silences {
     /// alone (success). An unknown id is [`SilenceError::NotFound`].
     pub fn expire(&self, id: &str, now: Timestamp) -> Result<(), SilenceError> {
         let p = self.prepare_expire(id, now)?;
-        self.apply_claimed(p.saved, vec![], Some(p.claim))
+        self.apply_claimed(p.saved, vec![], Some(p.claim), Origin::Local)
     }
 
     fn prepare_expire(&self, id: &str, now: Timestamp) -> Result<Prepared<'_>, SilenceError> {
@@ -630,7 +682,7 @@ impl Silences {
             .map(|e| e.silence.id.clone())
             .collect();
         let n = dead.len();
-        self.apply(vec![], dead)?;
+        self.apply(vec![], dead, Origin::Local)?;
         Ok(n)
     }
 
@@ -664,7 +716,7 @@ impl Silences {
         {
             return Ok(false);
         }
-        self.apply(vec![remote], vec![])?;
+        self.apply(vec![remote], vec![], Origin::Merged)?;
         Ok(true)
     }
 

@@ -16,13 +16,17 @@ use crate::api::AppState;
 pub async fn get_status(State(state): State<Arc<AppState>>) -> Response {
     let live = state.live();
     let cluster = match &state.cluster {
-        Some(peer) => ClusterStatus {
-            name: Some(peer.name.clone()),
-            peers: vec![PeerStatus {
-                address: peer.address.clone(),
-                name: peer.name.clone(),
-            }],
-            status: "ready",
+        Some(c) => ClusterStatus {
+            name: Some(c.peer().name),
+            peers: c
+                .peers()
+                .into_iter()
+                .map(|p| PeerStatus {
+                    address: p.address,
+                    name: p.name,
+                })
+                .collect(),
+            status: c.status(),
         },
         None => ClusterStatus {
             name: None,

@@ -1,0 +1,275 @@
+//! High availability, end to end with three Tocsin processes on
+//! 127.0.0.1: they find each other through `--cluster.peer`, a group is
+//! notified once when all of them receive its alerts, a silence created on
+//! one mutes the alert on all, the next peer sends when the first is gone,
+//! a peer that starts empty gets the silences back from the others, and a
+//! peer with another `--cluster.label` is refused.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Server, Sink, eventually};
+use serde_json::{Value, json};
+
+const PEER_TIMEOUT: &str = "2s";
+
+fn config(sink: &Sink) -> String {
+    format!(
+        r#"
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 1h
+  repeat_interval: 4h
+receivers:
+- name: team
+  webhook_configs:
+  - url: {}
+"#,
+        sink.url()
+    )
+}
+
+/// A free UDP port on the loopback address.
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free UDP port")
+}
+
+struct Peer {
+    name: &'static str,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Peer {
+    fn new(name: &'static str, sink: &Sink) -> Peer {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alertmanager.yml"), config(sink)).unwrap();
+        Peer {
+            name,
+            port: free_udp_port(),
+            dir,
+        }
+    }
+
+    fn start(&self, others: &[&Peer], extra: &[&str]) -> Server {
+        let mut args = vec![
+            format!(
+                "--config.file={}",
+                self.dir.path().join("alertmanager.yml").display()
+            ),
+            format!("--cluster.listen-address=127.0.0.1:{}", self.port),
+            format!("--cluster.peer-name={}", self.name),
+            "--cluster.gossip-interval=100ms".to_string(),
+            format!("--cluster.peer-timeout={PEER_TIMEOUT}"),
+            "--cluster.settle-timeout=5s".to_string(),
+        ];
+        for o in others {
+            args.push(format!("--cluster.peer=127.0.0.1:{}", o.port));
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        Server::start(self.dir.path(), &refs)
+    }
+}
+
+fn peer_names(s: &Server) -> Vec<String> {
+    let mut names: Vec<String> = s.get("/api/v2/status").json()["cluster"]["peers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+fn post_alert(s: &Server, name: &str) {
+    let body = json!([{ "labels": { "alertname": name, "instance": "i1" } }]);
+    let r = s.post_json("/api/v2/alerts", &body.to_string());
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+fn create_silence(s: &Server, alertname: &str) -> String {
+    let now = chrono::Utc::now();
+    let body = json!({
+        "matchers": [{ "name": "alertname", "value": alertname, "isRegex": false, "isEqual": true }],
+        "startsAt": now.to_rfc3339(),
+        "endsAt": (now + chrono::Duration::hours(1)).to_rfc3339(),
+        "createdBy": "ha test",
+        "comment": "replicated",
+    });
+    let r = s.post_json("/api/v2/silences", &body.to_string());
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["silenceID"].as_str().unwrap().to_string()
+}
+
+fn silence_ids(s: &Server) -> Vec<String> {
+    s.get("/api/v2/silences")
+        .json()
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn alert_state(s: &Server, name: &str) -> Option<Value> {
+    s.get("/api/v2/alerts")
+        .json()
+        .as_array()?
+        .iter()
+        .find(|a| a["labels"]["alertname"] == name)
+        .map(|a| a["status"].clone())
+}
+
+/// Notifications the sink received for `alertname`.
+fn notified(sink: &Sink, alertname: &str) -> usize {
+    sink.bodies()
+        .iter()
+        .filter(|b| b["groupLabels"]["alertname"] == alertname)
+        .count()
+}
+
+fn wait_members(servers: &[&Server], want: &[&str]) {
+    assert!(
+        eventually(Duration::from_secs(20), || servers
+            .iter()
+            .all(|s| peer_names(s) == want)),
+        "peers: {:?}",
+        servers.iter().map(|s| peer_names(s)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn three_peers_page_once_share_silences_and_take_over() {
+    let sink = Sink::start();
+    let (a, b, c) = (
+        Peer::new("peer-a", &sink),
+        Peer::new("peer-b", &sink),
+        Peer::new("peer-c", &sink),
+    );
+    let sa = a.start(&[&b, &c], &[]);
+    let sb = b.start(&[&a, &c], &[]);
+    let sc = c.start(&[&a, &b], &[]);
+    wait_members(&[&sa, &sb, &sc], &["peer-a", "peer-b", "peer-c"]);
+    for s in [&sa, &sb, &sc] {
+        s.wait_ready();
+        let st = s.get("/api/v2/status").json();
+        assert_eq!(st["cluster"]["status"], "ready", "{st}");
+    }
+    assert!(
+        sa.get("/metrics")
+            .body
+            .contains("alertmanager_cluster_members 3")
+    );
+
+    // Every peer receives the alert; one notification goes out.
+    for s in [&sa, &sb, &sc] {
+        post_alert(s, "Once");
+    }
+    assert!(sink.wait_for(1, Duration::from_secs(10)));
+    // peer-c's wait is 2 × the peer timeout; give it time to (not) send.
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(notified(&sink, "Once"), 1, "{:?}", sink.bodies());
+
+    // A silence created on peer-c mutes the alert on every peer.
+    let id = create_silence(&sc, "Once");
+    for s in [&sa, &sb] {
+        assert!(
+            eventually(Duration::from_secs(2), || silence_ids(s).contains(&id)),
+            "silence {id} not replicated to {}",
+            s.url()
+        );
+        assert!(eventually(Duration::from_secs(2), || {
+            alert_state(s, "Once").is_some_and(|st| st["silencedBy"] == json!([id]))
+        }));
+    }
+
+    // An expiry made on peer-a reaches the others.
+    let r = sa.request("DELETE", &format!("/api/v2/silence/{id}"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    for s in [&sb, &sc] {
+        assert!(eventually(Duration::from_secs(2), || {
+            s.get(&format!("/api/v2/silence/{id}")).json()["status"]["state"] == "expired"
+        }));
+    }
+
+    // peer-a (position 0) goes; a new group is still notified once.
+    drop(sa);
+    for s in [&sb, &sc] {
+        post_alert(s, "AfterA");
+    }
+    assert!(eventually(Duration::from_secs(15), || notified(
+        &sink, "AfterA"
+    ) == 1));
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(notified(&sink, "AfterA"), 1, "{:?}", sink.bodies());
+}
+
+#[test]
+fn a_peer_that_starts_empty_gets_the_silences_back() {
+    let sink = Sink::start();
+    let (a, b) = (Peer::new("peer-a", &sink), Peer::new("peer-b", &sink));
+    let sa = a.start(&[&b], &[]);
+    let sb = b.start(&[&a], &[]);
+    wait_members(&[&sa, &sb], &["peer-a", "peer-b"]);
+    let id = create_silence(&sb, "Kept");
+    assert!(eventually(Duration::from_secs(2), || silence_ids(&sa).contains(&id)));
+
+    // peer-b loses its disk and comes back.
+    drop(sb);
+    std::fs::remove_dir_all(b.dir.path().join("data")).unwrap();
+    let sb = b.start(&[&a], &[]);
+    assert!(
+        eventually(Duration::from_secs(5), || silence_ids(&sb).contains(&id)),
+        "the restarted peer did not get silence {id} back"
+    );
+    let s = sb.get(&format!("/api/v2/silence/{id}")).json();
+    assert_eq!(s["comment"], "replicated");
+    assert_eq!(s["createdBy"], "ha test");
+}
+
+#[test]
+fn a_peer_with_another_label_is_refused() {
+    let sink = Sink::start();
+    let (a, b) = (Peer::new("peer-a", &sink), Peer::new("peer-b", &sink));
+    let mut sa = a.start(&[&b], &["--cluster.label=team-a"]);
+    let sb = b.start(&[&a], &["--cluster.label=team-b"]);
+    sa.wait_for_log("different cluster");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(peer_names(&sa), ["peer-a"]);
+    assert_eq!(peer_names(&sb), ["peer-b"]);
+    let id = create_silence(&sb, "Alone");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!silence_ids(&sa).contains(&id));
+}
+
+/// The cluster port is checked at start: a clash fails with the address.
+#[test]
+fn a_cluster_port_in_use_fails_the_start() {
+    let held = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .current_dir(dir.path())
+        .arg("--web.listen-address=127.0.0.1:0")
+        .arg(format!(
+            "--storage.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--cluster.listen-address=127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("listen udp 127.0.0.1:{port}")),
+        "{err}"
+    );
+}
