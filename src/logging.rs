@@ -32,8 +32,17 @@ pub fn init(level: &str, format: &str) {
     } else {
         Format::Logfmt
     };
+    // chitchat logs every heartbeat of every peer at debug: a peer's
+    // gossip is summarised at info (joins, leaves, refused peers) instead.
+    let chitchat = if max == Level::DEBUG {
+        Level::INFO
+    } else {
+        max
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::new(format!("{max},chitchat={chitchat}").to_lowercase());
     let _ = tracing_subscriber::fmt()
-        .with_max_level(max)
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .event_format(AmFormat(format))
         .try_init();

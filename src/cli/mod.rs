@@ -152,6 +152,10 @@ pub struct ServerArgs {
     #[arg(long = "web.ui-path", hide = true)]
     pub web_ui_path: Option<String>,
 
+    /// Path to Alertmanager's `default.tmpl` (passed by Debian's packaging of Alertmanager's acceptance tests; Tocsin's default templates are built in).
+    #[arg(long = "template.default", hide = true)]
+    pub template_default: Option<String>,
+
     /// The ratio of reserved GOMEMLIMIT memory to the detected maximum container or system memory (accepted for compatibility; Tocsin has no garbage collector).
     #[arg(long = "auto-gomemlimit.ratio", default_value_t = 0.9)]
     pub auto_gomemlimit_ratio: f64,
@@ -321,6 +325,7 @@ const NOT_YET_EFFECTIVE: &[&str] = &[
     "web.systemd-socket",
     "web.config.file",
     "web.ui-path",
+    "template.default",
     "auto-gomemlimit.ratio",
     "cluster.peers-resolve-timeout",
     "cluster.pushpull-interval",

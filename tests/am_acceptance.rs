@@ -1,0 +1,91 @@
+//! Alertmanager 0.25's own acceptance tests, run against Tocsin: Debian's
+//! `golang-github-prometheus-alertmanager-dev` ships them with their
+//! framework, which starts `$GOPATH/bin/prometheus-alertmanager` with
+//! Alertmanager's flags. The test builds them with Debian's `golang-go` in
+//! GOPATH mode (no network) in a GOPATH whose `bin/prometheus-alertmanager`
+//! is Tocsin and whose `src` is Debian's Go source tree.
+//!
+//! `scripts/test` installs both packages.
+
+use std::path::Path;
+use std::process::Command;
+
+const GOCODE: &str = "/usr/share/gocode/src";
+const PACKAGE: &str = "github.com/prometheus/alertmanager/test/with_api_v2/acceptance";
+
+/// Runs the tests of `PACKAGE` whose names match `pattern` and returns
+/// their verdict lines, failing with the tail of the output.
+fn run_acceptance(pattern: &str) -> Vec<String> {
+    let pkg_dir = Path::new(GOCODE).join(PACKAGE);
+    assert!(
+        pkg_dir.is_dir(),
+        "{} is missing: install golang-github-prometheus-alertmanager-dev (scripts/test does)",
+        pkg_dir.display()
+    );
+    let go = Command::new("go").arg("version").output();
+    assert!(
+        go.is_ok_and(|o| o.status.success()),
+        "go is missing: install golang-go (scripts/test does)"
+    );
+    // A GOPATH of our own, kept between runs (the build cache with it).
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("am-acceptance");
+    let gopath = root.join("gopath");
+    std::fs::create_dir_all(gopath.join("bin")).unwrap();
+    let src = gopath.join("src");
+    if std::fs::read_link(&src).ok().as_deref() != Some(Path::new(GOCODE)) {
+        let _ = std::fs::remove_file(&src);
+        std::os::unix::fs::symlink(GOCODE, &src).unwrap();
+    }
+    let bin = gopath.join("bin/prometheus-alertmanager");
+    let _ = std::fs::remove_file(&bin);
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_tocsin"), &bin).unwrap();
+
+    let out = Command::new("go")
+        .args(["test", "-count=1", "-v", "-run", pattern, "."])
+        .current_dir(src.join(PACKAGE))
+        .env("GOPATH", &gopath)
+        .env("GO111MODULE", "off")
+        .env("GOFLAGS", "")
+        .env("GOPROXY", "off")
+        .env("GOCACHE", root.join("gocache"))
+        .output()
+        .expect("go test runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("--- "))
+        .map(str::to_string)
+        .collect();
+    if !out.status.success() {
+        let tail: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("level=debug"))
+            .rev()
+            .take(80)
+            .collect();
+        panic!(
+            "go test failed: {verdicts:?}\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    verdicts
+}
+
+/// `TestClusterDeduplication` (three peers, one notification) and
+/// `TestClusterVSInstance` (a cluster of three notifies as one instance).
+#[test]
+fn alertmanager_cluster_acceptance_tests_pass() {
+    let verdicts = run_acceptance("^(TestClusterDeduplication|TestClusterVSInstance)$");
+    for name in ["TestClusterDeduplication", "TestClusterVSInstance"] {
+        assert!(
+            verdicts
+                .iter()
+                .any(|v| v.starts_with(&format!("--- PASS: {name} "))),
+            "{name} did not pass: {verdicts:?}"
+        );
+    }
+}
