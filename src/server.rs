@@ -274,6 +274,32 @@ async fn serve(args: ServerArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        let key = match (
+            args.cluster_gossip_key_file.as_str(),
+            args.cluster_gossip_key.as_str(),
+        ) {
+            ("", "") => None,
+            (file, "") => match cluster::sealed::GossipKey::read(file) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    tracing::error!(err = %e, "unable to initialize gossip mesh");
+                    return ExitCode::from(1);
+                }
+            },
+            ("", text) => match cluster::sealed::GossipKey::parse(text) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    tracing::error!(err = %e, "unable to initialize gossip mesh");
+                    return ExitCode::from(1);
+                }
+            },
+            _ => {
+                tracing::error!(
+                    "--cluster.gossip-key and --cluster.gossip-key-file are mutually exclusive"
+                );
+                return ExitCode::from(1);
+            }
+        };
         let opts = cluster::Options {
             listen: args.cluster_listen_address.clone(),
             advertise: args.cluster_advertise_address.clone(),
@@ -284,6 +310,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
             peer_timeout: args.cluster_peer_timeout,
             settle_timeout: args.cluster_settle_timeout,
             reconnect_timeout: args.cluster_reconnect_timeout,
+            key,
         };
         match cluster::Cluster::start(
             opts,

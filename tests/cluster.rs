@@ -273,3 +273,56 @@ fn a_cluster_port_in_use_fails_the_start() {
         "{err}"
     );
 }
+
+/// Peers sharing `--cluster.gossip-key-file` form a cluster and replicate
+/// silences; a peer without the key, or with another one, is refused by
+/// them (logged and counted) and sees none of their silences.
+#[test]
+fn gossip_sealed_with_a_shared_key() {
+    let sink = Sink::start();
+    let keys = tempfile::tempdir().unwrap();
+    let write_key = |name: &str, byte: u8| {
+        let p = keys.path().join(name);
+        let key = [byte; 32];
+        // base64 of 32 bytes, as `openssl rand -base64 32` writes it.
+        let text = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, key);
+        std::fs::write(&p, format!("{text}\n")).unwrap();
+        format!("--cluster.gossip-key-file={}", p.display())
+    };
+    let (good, other) = (write_key("good", 7), write_key("other", 9));
+    let (a, b, c, d) = (
+        Peer::new("peer-a", &sink),
+        Peer::new("peer-b", &sink),
+        Peer::new("peer-c", &sink),
+        Peer::new("peer-d", &sink),
+    );
+    let mut sa = a.start(&[&b, &c, &d], &[&good]);
+    let sb = b.start(&[&a], &[&good]);
+    let sc = c.start(&[&a], &[]);
+    let sd = d.start(&[&a], &[&other]);
+    wait_members(&[&sa, &sb], &["peer-a", "peer-b"]);
+    let id = create_silence(&sb, "Sealed");
+    assert!(eventually(Duration::from_secs(2), || silence_ids(&sa).contains(&id)));
+
+    sa.wait_for_log("Refused gossip from a peer without the cluster's gossip key");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(peer_names(&sa), ["peer-a", "peer-b"]);
+    for s in [&sc, &sd] {
+        assert_eq!(peer_names(s), [s_name(s)]);
+        assert!(!silence_ids(s).contains(&id));
+    }
+    let metrics = sa.get("/metrics").body;
+    let refused: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tocsin_cluster_gossip_refused_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    assert!(refused > 0.0, "{metrics}");
+}
+
+fn s_name(s: &Server) -> String {
+    s.get("/api/v2/status").json()["cluster"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}

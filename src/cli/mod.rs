@@ -233,6 +233,19 @@ pub struct ServerArgs {
     )]
     no_cluster_allow_insecure: bool,
 
+    /// File holding the cluster's gossip key: 32 bytes in base64 (`openssl rand -base64 32`). Every peer needs the same key; gossip is then encrypted and authenticated, and peers without it are refused (a Tocsin extension).
+    #[arg(long = "cluster.gossip-key-file", default_value = "")]
+    pub cluster_gossip_key_file: String,
+
+    /// The cluster's gossip key itself (prefer --cluster.gossip-key-file: a flag's value is visible to every local user).
+    #[arg(
+        long = "cluster.gossip-key",
+        default_value = "",
+        env = "TOCSIN_CLUSTER_GOSSIP_KEY",
+        hide_env_values = true
+    )]
+    pub cluster_gossip_key: String,
+
     /// The cluster label is an optional string to include on each packet and stream. It uniquely identifies the cluster and prevents cross-communication issues when sending gossip messages.
     #[arg(long = "cluster.label", default_value = "")]
     pub cluster_label: String,

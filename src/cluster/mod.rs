@@ -19,6 +19,7 @@
 //! Tocsin.
 
 mod name;
+pub mod sealed;
 pub mod wire;
 
 use std::collections::BTreeSet;
@@ -60,6 +61,9 @@ pub struct Options {
     /// `--cluster.reconnect-timeout`: how long a peer that left is still
     /// gossiped with before it is forgotten.
     pub reconnect_timeout: Duration,
+    /// `--cluster.gossip-key-file` / `--cluster.gossip-key`: gossip sealed
+    /// with this key (see [`sealed`]).
+    pub key: Option<sealed::GossipKey>,
 }
 
 /// A change of this peer's gossiped state.
@@ -188,9 +192,18 @@ impl Cluster {
             extra_liveness_predicate: None,
             protocol_version: ProtocolVersion::V1,
         };
-        let handle = spawn_chitchat(config, Vec::new(), &UdpTransport)
-            .await
-            .map_err(|e| format!("listen udp {listen}: {e}"))?;
+        let spawned = match &opts.key {
+            Some(key) => {
+                let transport = sealed::SealedTransport {
+                    key: key.clone(),
+                    label: opts.label.clone(),
+                    rejected: metrics.gossip_refused.clone(),
+                };
+                spawn_chitchat(config, Vec::new(), &transport).await
+            }
+            None => spawn_chitchat(config, Vec::new(), &UdpTransport).await,
+        };
+        let handle = spawned.map_err(|e| format!("listen udp {listen}: {e}"))?;
         let (publish, publish_rx) = mpsc::unbounded_channel();
         let (incoming_tx, incoming_rx) = mpsc::unbounded_channel::<Incoming>();
         let cluster = Arc::new(Cluster {
@@ -263,6 +276,7 @@ impl Cluster {
             listen = %listen,
             advertise = %address,
             peers = ?opts.peers,
+            sealed = opts.key.is_some(),
             "Joining the cluster"
         );
         Ok(cluster)

@@ -29,6 +29,9 @@ pub struct ClusterMetrics {
     /// `tocsin_cluster_merged_total`: values from peers that changed the
     /// local state.
     pub merged: Counter,
+    /// `tocsin_cluster_gossip_refused_total`: datagrams refused because
+    /// they were not sealed with this cluster's gossip key and label.
+    pub gossip_refused: Counter,
 }
 
 impl ClusterMetrics {
@@ -67,6 +70,11 @@ impl ClusterMetrics {
             merged: reg.register(
                 "tocsin_cluster_merged_total",
                 "Values gossiped by peers that changed the local silences or notification log.",
+                Counter::default(),
+            ),
+            gossip_refused: reg.register(
+                "tocsin_cluster_gossip_refused_total",
+                "Gossip datagrams refused because they were not sealed with this cluster's gossip key and label.",
                 Counter::default(),
             ),
         }
