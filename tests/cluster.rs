@@ -326,3 +326,100 @@ fn s_name(s: &Server) -> String {
         .unwrap()
         .to_string()
 }
+
+/// Drops the UDP traffic between two ports on the loopback interface
+/// (nftables) until dropped itself.
+struct Partition {
+    table: String,
+}
+
+impl Partition {
+    /// `None` when this process cannot (not root, or no `nft`).
+    fn between(a: u16, b: u16) -> Option<Partition> {
+        let table = format!("tocsin_partition_{}", std::process::id());
+        let script = format!(
+            "add table inet {table}\n\
+             add chain inet {table} input {{ type filter hook input priority 0 ; }}\n\
+             add rule inet {table} input udp sport {{ {a}, {b} }} udp dport {{ {a}, {b} }} drop\n"
+        );
+        let out = std::process::Command::new("nft")
+            .args(["-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(script.as_bytes())?;
+                c.wait_with_output()
+            });
+        match out {
+            Ok(o) if o.status.success() => Some(Partition { table }),
+            Ok(o) => {
+                eprintln!("nft refused: {}", String::from_utf8_lossy(&o.stderr));
+                None
+            }
+            Err(e) => {
+                eprintln!("nft: {e}");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Partition {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("nft")
+            .args(["delete", "table", "inet", &self.table])
+            .status();
+    }
+}
+
+/// Alertmanager's partition behaviour: fail open, at least once. While two
+/// peers cannot reach each other, each notifies; a silence created on one
+/// side reaches the other once the partition heals, and membership comes
+/// back. Needs root and nftables (CI runs as root and `scripts/test`
+/// installs nftables); elsewhere the test says so and skips.
+#[test]
+fn a_partition_fails_open_and_heals() {
+    let sink = Sink::start();
+    let (a, b) = (Peer::new("peer-a", &sink), Peer::new("peer-b", &sink));
+    let sa = a.start(&[&b], &[]);
+    let sb = b.start(&[&a], &[]);
+    wait_members(&[&sa, &sb], &["peer-a", "peer-b"]);
+    let Some(partition) = Partition::between(a.port, b.port) else {
+        eprintln!(
+            "SKIPPED a_partition_fails_open_and_heals: needs root and nft to drop loopback packets (CI runs it as root)"
+        );
+        return;
+    };
+    // Each side declares the other gone.
+    wait_members(&[&sa], &["peer-a"]);
+    wait_members(&[&sb], &["peer-b"]);
+
+    // Both sides notify the same group: nobody is left unpaged.
+    for s in [&sa, &sb] {
+        post_alert(s, "Split");
+    }
+    assert!(
+        eventually(Duration::from_secs(15), || notified(&sink, "Split") == 2),
+        "{:?}",
+        sink.bodies()
+    );
+    let id = create_silence(&sa, "Split");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!silence_ids(&sb).contains(&id));
+
+    drop(partition);
+    wait_members(&[&sa, &sb], &["peer-a", "peer-b"]);
+    assert!(
+        eventually(Duration::from_secs(5), || silence_ids(&sb).contains(&id)),
+        "silence {id} did not reach peer-b after the partition healed"
+    );
+    assert!(eventually(Duration::from_secs(3), || {
+        alert_state(&sb, "Split").is_some_and(|st| st["silencedBy"] == json!([id]))
+    }));
+    // The group was notified on both sides; healing sends nothing more.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(notified(&sink, "Split"), 2);
+}
