@@ -17,6 +17,7 @@
 //! nothing.
 
 mod client;
+mod cluster;
 mod durable;
 mod micro;
 mod report;
@@ -220,6 +221,9 @@ fn main() -> ExitCode {
         }
         if want("notify") {
             scenarios::notify(&setup, &sizes, &sink, &mut report).await?;
+        }
+        if want("cluster") {
+            cluster::convergence(&setup, &sizes, &sink, &mut report).await?;
         }
         Ok(())
     });

@@ -201,7 +201,13 @@ fn spawn(
         ))
         .arg(format!("--storage.path={}", dir.join("data").display()))
         .arg(format!("--web.listen-address={addr}"))
-        .arg("--cluster.listen-address=")
+        .args(
+            // Clustering is off unless the caller turns it on.
+            (!extra
+                .iter()
+                .any(|a| a.starts_with("--cluster.listen-address")))
+            .then_some("--cluster.listen-address="),
+        )
         .arg("--log.level=warn")
         .args(extra)
         .stdin(Stdio::null())

@@ -216,7 +216,8 @@ impl Cluster {
                 name: opts.name.clone(),
                 address: address.to_string(),
             }]),
-            settled: AtomicBool::new(opts.peers.is_empty()),
+            // Nothing to wait for: no peers, or no settle timeout.
+            settled: AtomicBool::new(opts.peers.is_empty() || opts.settle_timeout.is_zero()),
             publish,
             expected: 1 + opts.peers.len(),
             metrics,
