@@ -205,8 +205,17 @@ fn three_peers_page_once_share_silences_and_take_over() {
         }));
     }
 
+    assert!(
+        sb.get("/metrics")
+            .body
+            .contains("alertmanager_cluster_peer_info{peer=\"peer-b\"} 1")
+    );
     // peer-a (position 0) goes; a new group is still notified once.
     drop(sa);
+    assert!(eventually(Duration::from_secs(15), || sb
+        .get("/metrics")
+        .body
+        .contains("alertmanager_cluster_failed_peers 1")));
     for s in [&sb, &sc] {
         post_alert(s, "AfterA");
     }

@@ -225,6 +225,11 @@ impl Cluster {
             tasks: Mutex::new(Vec::new()),
         });
         cluster.metrics.members.set(1);
+        cluster
+            .metrics
+            .peer_info
+            .get_or_create(&vec![("peer", opts.name.clone())])
+            .set(1);
 
         // What peers publish: to the merge task (a callback runs under
         // chitchat's lock and must only hand the value over).
@@ -545,6 +550,16 @@ async fn membership(cluster: Arc<Cluster>) {
         cluster.position.store(position, Ordering::Release);
         cluster.metrics.position.set(position as i64);
         cluster.metrics.members.set(peers.len() as i64);
+        let failed: BTreeSet<String> = {
+            let chitchat = cluster.handle.chitchat();
+            let guard = chitchat.lock().await;
+            guard
+                .dead_nodes()
+                .map(|id| id.node_id.to_string())
+                .filter(|name| !peers.iter().any(|p| p.name == *name))
+                .collect()
+        };
+        cluster.metrics.failed_peers.set(failed.len() as i64);
         *cluster
             .peers
             .write()

@@ -16,6 +16,12 @@ pub struct ClusterMetrics {
     pub members: Gauge,
     /// `alertmanager_peer_position`: this peer's position (0 sends first).
     pub position: Gauge,
+    /// `alertmanager_cluster_failed_peers`: peers gone silent and not yet
+    /// forgotten (`--cluster.reconnect-timeout`).
+    pub failed_peers: Gauge,
+    /// `alertmanager_cluster_peer_info{peer}`: 1, labelled with this
+    /// peer's name.
+    pub peer_info: Family<Vec<(&'static str, String)>, Gauge>,
     /// `alertmanager_cluster_peers_joined_total`.
     pub joined: Counter,
     /// `alertmanager_cluster_peers_left_total`.
@@ -46,6 +52,16 @@ impl ClusterMetrics {
                 "alertmanager_peer_position",
                 "Position the Alertmanager instance believes it's in. The position determines a peer's behavior in the cluster.",
                 Gauge::default(),
+            ),
+            failed_peers: reg.register(
+                "alertmanager_cluster_failed_peers",
+                "Number indicating the current number of failed peers in the cluster.",
+                Gauge::default(),
+            ),
+            peer_info: reg.register(
+                "alertmanager_cluster_peer_info",
+                "A metric with a constant '1' value labeled by peer name.",
+                Family::default(),
             ),
             joined: reg.register(
                 "alertmanager_cluster_peers_joined_total",
