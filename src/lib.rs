@@ -44,3 +44,4 @@ pub mod state;
 pub mod store;
 pub mod template;
 pub mod timeinterval;
+pub mod web;

@@ -163,6 +163,28 @@ async fn serve(args: ServerArgs) -> ExitCode {
         return ExitCode::from(1);
     }
 
+    // The web configuration is checked before anything is opened.
+    let web_config = if args.web_config_file.is_empty() {
+        None
+    } else {
+        match crate::web::LiveWebConfig::open(Path::new(&args.web_config_file)) {
+            Ok(c) => {
+                if c.current().is_ok_and(|c| c.tls_server_config.is_present()) {
+                    tracing::error!(
+                        file = %args.web_config_file,
+                        "tls_server_config: this version of Tocsin does not serve TLS yet; terminate TLS in front of it, or remove tls_server_config"
+                    );
+                    return ExitCode::from(1);
+                }
+                Some(Arc::new(c))
+            }
+            Err(e) => {
+                tracing::error!(file = %args.web_config_file, err = %e, "Unable to load the web configuration");
+                return ExitCode::from(1);
+            }
+        }
+    };
+
     // A cluster port that cannot be bound fails the start before anything
     // is opened, as in Alertmanager.
     let cluster_enabled = !args.cluster_listen_address.is_empty();
@@ -453,6 +475,13 @@ async fn serve(args: ServerArgs) -> ExitCode {
             api::timeout,
         ));
     }
+    // Outermost: headers and basic authentication guard every route.
+    if let Some(c) = &web_config {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            crate::web::WebGate::new(c.clone()),
+            crate::web::gate,
+        ));
+    }
 
     let mut listeners = Vec::new();
     for addr in &args.web_listen_address {
@@ -460,6 +489,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
             Ok(l) => {
                 let local = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
                 tracing::info!(address = %local, "Listening on");
+                tracing::info!(http2 = false, address = %local, "TLS is disabled.");
                 listeners.push(l);
             }
             Err(e) => {

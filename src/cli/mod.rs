@@ -336,7 +336,6 @@ const NOT_YET_EFFECTIVE: &[&str] = &[
     "log.silences",
     "dispatch.start-delay",
     "web.systemd-socket",
-    "web.config.file",
     "web.ui-path",
     "template.default",
     "auto-gomemlimit.ratio",
