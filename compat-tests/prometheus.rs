@@ -118,3 +118,94 @@ alerting:
     let ends: chrono::DateTime<chrono::Utc> = found["endsAt"].as_str().unwrap().parse().unwrap();
     assert!(ends > chrono::Utc::now());
 }
+
+/// The same through `--web.config.file` with TLS and basic auth: Prometheus
+/// reaches Tocsin with `scheme: https`, `tls_config` and `basic_auth`.
+#[test]
+fn prometheus_alerts_reach_tocsin_over_tls_with_basic_auth() {
+    let bin = std::path::Path::new("/usr/bin/prometheus");
+    assert!(bin.exists(), "prometheus is missing (see scripts/test)");
+    let dir = tempfile::tempdir().unwrap();
+    harness::tls_certificates(dir.path());
+    std::fs::write(
+        dir.path().join("alertmanager.yml"),
+        "route:\n  receiver: a\nreceivers:\n- name: a\n",
+    )
+    .unwrap();
+    let hash = bcrypt::hash("prom-secret", 4).unwrap();
+    std::fs::write(
+        dir.path().join("web.yml"),
+        format!(
+            "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: {hash}\n"
+        ),
+    )
+    .unwrap();
+    let tocsin = Server::start(
+        dir.path(),
+        &[
+            &format!(
+                "--config.file={}",
+                dir.path().join("alertmanager.yml").display()
+            ),
+            &format!("--web.config.file={}", dir.path().join("web.yml").display()),
+        ],
+    );
+    std::fs::write(
+        dir.path().join("rules.yml"),
+        "groups:\n- name: tls\n  interval: 1s\n  rules:\n  - alert: TocsinOverTls\n    expr: vector(1)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("prometheus.yml"),
+        format!(
+            r#"global:
+  evaluation_interval: 1s
+rule_files: [rules.yml]
+alerting:
+  alertmanagers:
+  - api_version: v2
+    scheme: https
+    basic_auth:
+      username: prometheus
+      password: prom-secret
+    tls_config:
+      ca_file: {}
+    static_configs:
+    - targets: ['{}']
+"#,
+            dir.path().join("ca.crt").display(),
+            tocsin.addr
+        ),
+    )
+    .unwrap();
+    let port = harness::free_port();
+    let _prom = Child(
+        Command::new(bin)
+            .current_dir(dir.path())
+            .arg(format!(
+                "--config.file={}",
+                dir.path().join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--rules.alert.resend-delay=1s")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus starts"),
+    );
+    // Read back over TLS with the same credentials (curl).
+    let seen = harness::eventually(Duration::from_secs(90), || {
+        let out = Command::new("curl")
+            .current_dir(dir.path())
+            .args(["-s", "--cacert", "ca.crt", "-u", "prometheus:prom-secret"])
+            .arg(format!("https://{}/api/v2/alerts", tocsin.addr))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("TocsinOverTls")
+    });
+    assert!(seen, "no alert from Prometheus over TLS within 90s");
+}

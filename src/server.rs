@@ -168,22 +168,28 @@ async fn serve(args: ServerArgs) -> ExitCode {
         None
     } else {
         match crate::web::LiveWebConfig::open(Path::new(&args.web_config_file)) {
-            Ok(c) => {
-                if c.current().is_ok_and(|c| c.tls_server_config.is_present()) {
-                    tracing::error!(
-                        file = %args.web_config_file,
-                        "tls_server_config: this version of Tocsin does not serve TLS yet; terminate TLS in front of it, or remove tls_server_config"
-                    );
-                    return ExitCode::from(1);
-                }
-                Some(Arc::new(c))
-            }
+            Ok(c) => Some(Arc::new(c)),
             Err(e) => {
                 tracing::error!(file = %args.web_config_file, err = %e, "Unable to load the web configuration");
                 return ExitCode::from(1);
             }
         }
     };
+
+    let tls = match &web_config {
+        None => None,
+        Some(c) => match crate::web::tls::LiveTls::new(c.clone()) {
+            Ok(t) => t.map(Arc::new),
+            Err(e) => {
+                tracing::error!(file = %args.web_config_file, err = %e, "Unable to load the web configuration");
+                return ExitCode::from(1);
+            }
+        },
+    };
+    let http2 = web_config
+        .as_ref()
+        .and_then(|c| c.current().ok())
+        .is_some_and(|c| c.http_server_config.http2);
 
     // A cluster port that cannot be bound fails the start before anything
     // is opened, as in Alertmanager.
@@ -489,7 +495,11 @@ async fn serve(args: ServerArgs) -> ExitCode {
             Ok(l) => {
                 let local = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
                 tracing::info!(address = %local, "Listening on");
-                tracing::info!(http2 = false, address = %local, "TLS is disabled.");
+                if tls.is_some() {
+                    tracing::info!(http2, address = %local, "TLS is enabled.");
+                } else {
+                    tracing::info!(http2 = false, address = %local, "TLS is disabled.");
+                }
                 listeners.push(l);
             }
             Err(e) => {
@@ -504,6 +514,14 @@ async fn serve(args: ServerArgs) -> ExitCode {
     for l in listeners {
         let app = app.clone();
         let mut stop = stop_rx.clone();
+        if let Some(tls) = &tls {
+            let tls = tls.clone();
+            servers.push(tokio::spawn(async move {
+                crate::web::tls::serve(l, app, tls, stop).await;
+                Ok(())
+            }));
+            continue;
+        }
         servers.push(tokio::spawn(async move {
             axum::serve(l, app)
                 .with_graceful_shutdown(async move {

@@ -156,7 +156,15 @@ fn malformed_web_configs_are_refused_at_start() {
         ),
         (
             "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n",
-            "tls_server_config",
+            "failed to load X509KeyPair",
+        ),
+        (
+            "tls_server_config:\n  key_file: a.key\n",
+            "missing cert_file",
+        ),
+        (
+            "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n  client_auth_type: Sometimes\n",
+            "failed to load X509KeyPair",
         ),
     ];
     for (config, want) in cases {
@@ -189,4 +197,263 @@ fn malformed_web_configs_are_refused_at_start() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/web.yml"));
+}
+
+/// `curl` against `url` with extra arguments: (exit code, HTTP status).
+fn curl(dir: &std::path::Path, url: &str, args: &[&str]) -> (i32, String) {
+    let out = Command::new("curl")
+        .current_dir(dir)
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "10",
+        ])
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("curl runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn start_in(dir: &std::path::Path, web_config: &str) -> Server {
+    std::fs::write(dir.join("web.yml"), web_config).unwrap();
+    Server::start(
+        dir,
+        &[&format!(
+            "--web.config.file={}",
+            dir.join("web.yml").display()
+        )],
+    )
+}
+
+#[test]
+fn tls_with_basic_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    common::tls_certificates(dir.path());
+    let s = start_in(
+        dir.path(),
+        &format!(
+            "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  alice: {}\n",
+            hash("secret")
+        ),
+    );
+    let https = s.url().replace("http://", "https://");
+    let url = format!("{https}/-/healthy");
+    assert_eq!(
+        curl(dir.path(), &url, &["--cacert", "ca.crt"]),
+        (0, "401".into())
+    );
+    assert_eq!(
+        curl(
+            dir.path(),
+            &url,
+            &["--cacert", "ca.crt", "-u", "alice:wrong"]
+        ),
+        (0, "401".into())
+    );
+    assert_eq!(
+        curl(
+            dir.path(),
+            &url,
+            &["--cacert", "ca.crt", "-u", "alice:secret"]
+        ),
+        (0, "200".into())
+    );
+    // HTTP/2 is offered by default, as in exporter-toolkit.
+    let out = Command::new("curl")
+        .current_dir(dir.path())
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_version}",
+            "--http2",
+            "--cacert",
+            "ca.crt",
+            "-u",
+            "alice:secret",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "2");
+    // Plain HTTP to the TLS port gets no HTTP answer.
+    let plain = common::try_request(
+        s.url().trim_start_matches("http://"),
+        "GET",
+        "/-/healthy",
+        &[],
+        b"",
+    );
+    assert!(plain.map(|r| r.status).unwrap_or(0) != 200);
+    // A client that does not trust the certificate refuses it.
+    assert_ne!(curl(dir.path(), &url, &["-u", "alice:secret"]).0, 0);
+
+    // amtool over TLS with basic auth (`--http.config.file`).
+    let http = dir.path().join("http.yml");
+    std::fs::write(
+        &http,
+        format!(
+            "basic_auth:\n  username: alice\n  password: secret\ntls_config:\n  ca_file: {}\n",
+            dir.path().join("ca.crt").display()
+        ),
+    )
+    .unwrap();
+    for args in [
+        &["alert", "add", "alertname=OverTls"][..],
+        &["alert", "query", "-o", "extended"][..],
+    ] {
+        let out = Command::new("amtool")
+            .arg(format!("--alertmanager.url={https}"))
+            .arg(format!("--http.config.file={}", http.display()))
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {text}");
+        if args[1] == "query" {
+            assert!(text.contains("OverTls"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn mutual_tls_requires_a_verified_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    common::tls_certificates(dir.path());
+    let s = start_in(
+        dir.path(),
+        "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n",
+    );
+    let url = format!("{}/-/ready", s.url().replace("http://", "https://"));
+    let (code, status) = curl(dir.path(), &url, &["--cacert", "ca.crt"]);
+    assert!(
+        code != 0 || status == "000",
+        "no client certificate: {code} {status}"
+    );
+    assert_eq!(
+        curl(
+            dir.path(),
+            &url,
+            &[
+                "--cacert",
+                "ca.crt",
+                "--cert",
+                "client.crt",
+                "--key",
+                "client.key"
+            ]
+        ),
+        (0, "200".into())
+    );
+    // The server's own certificate is not a client certificate.
+    let (code, _) = curl(
+        dir.path(),
+        &url,
+        &[
+            "--cacert",
+            "ca.crt",
+            "--cert",
+            "server.crt",
+            "--key",
+            "server.key",
+        ],
+    );
+    assert_ne!(code, 0);
+}
+
+/// A certificate rotated on disk is served to the next connection.
+#[test]
+fn a_rotated_certificate_is_picked_up() {
+    let dir = tempfile::tempdir().unwrap();
+    common::tls_certificates(dir.path());
+    let s = start_in(
+        dir.path(),
+        "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n",
+    );
+    let url = format!("{}/-/healthy", s.url().replace("http://", "https://"));
+    assert_eq!(
+        curl(dir.path(), &url, &["--cacert", "ca.crt"]),
+        (0, "200".into())
+    );
+    // A new CA and certificates replace the old ones.
+    for f in [
+        "ca.crt",
+        "ca.key",
+        "server.crt",
+        "server.key",
+        "client.crt",
+        "client.key",
+    ] {
+        std::fs::remove_file(dir.path().join(f)).unwrap();
+    }
+    std::fs::copy(dir.path().join("ca.srl"), dir.path().join("old.srl")).ok();
+    common::tls_certificates(dir.path());
+    assert!(eventually(Duration::from_secs(5), || curl(
+        dir.path(),
+        &url,
+        &["--cacert", "ca.crt"]
+    ) == (
+        0,
+        "200".into()
+    )));
+}
+
+/// TLS settings exporter-toolkit refuses, or rustls cannot honour, stop
+/// the start with the reason.
+#[test]
+fn bad_tls_settings_are_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    common::tls_certificates(dir.path());
+    let base = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n";
+    for (extra, want) in [
+        (
+            "  client_auth_type: Sometimes\n",
+            "Invalid ClientAuth: Sometimes",
+        ),
+        (
+            "  client_ca_file: ca.crt\n",
+            "Client CA's have been configured without a Client Auth Policy",
+        ),
+        ("  cipher_suites: [TLS_FAKE]\n", "unknown cipher: TLS_FAKE"),
+        (
+            "  cipher_suites: [TLS_RSA_WITH_AES_128_CBC_SHA]\n",
+            "not supported by Tocsin's TLS",
+        ),
+        (
+            "  curve_preferences: [CurveP999]\n",
+            "unknown curve: CurveP999",
+        ),
+        ("  min_version: TLS10\n", "TLS10 is not supported"),
+        ("  min_version: TLS99\n", "unknown TLS version: TLS99"),
+        (
+            "  client_auth_type: RequireAndVerifyClientCert\n",
+            "needs client_ca_file",
+        ),
+    ] {
+        std::fs::write(dir.path().join("web.yml"), format!("{base}{extra}")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+            .current_dir(dir.path())
+            .arg("--web.listen-address=127.0.0.1:0")
+            .arg("--cluster.listen-address=")
+            .arg("--storage.in-memory")
+            .arg(format!(
+                "--web.config.file={}",
+                dir.path().join("web.yml").display()
+            ))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{extra}: {err}");
+        assert!(err.contains(want), "{extra}: want {want:?} in {err}");
+    }
 }

@@ -1,10 +1,11 @@
 //! The web server's own configuration (`--web.config.file`, Prometheus'
 //! exporter-toolkit format): [`config`] reads and checks the file, and
 //! keeps it current while the server runs; [`auth`] applies its headers and
-//! basic authentication to every request.
+//! basic authentication to every request; [`tls`] serves TLS.
 
 pub mod auth;
 pub mod config;
+pub mod tls;
 
 pub use auth::{WebGate, gate};
 pub use config::{LiveWebConfig, WebConfig};
