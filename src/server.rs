@@ -406,6 +406,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
     if let Some(db) = &db {
         dispatcher.set_timer_sink(Arc::new(db.clone()));
     }
+    dispatcher.set_start_delay(args.dispatch_start_delay);
     dispatcher.restore_timers(restored.timers);
     let mut observers: Vec<Arc<dyn AlertObserver>> =
         vec![live.inhibitor.clone(), dispatcher_observer.clone()];

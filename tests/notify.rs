@@ -241,3 +241,28 @@ fn a_wrong_url_fails_clearly() {
         "{m}"
     );
 }
+
+/// `--dispatch.start-delay`: nothing is sent before the delay has passed
+/// since the start; alerts received meanwhile are kept and grouped, and
+/// their group is notified once, with all of them, when it ends.
+#[test]
+fn nothing_is_sent_before_the_dispatch_start_delay() {
+    let sink = Sink::start();
+    let started = std::time::Instant::now();
+    let s = Server::with_config(&config(&sink, ""), &["--dispatch.start-delay=4s"]);
+    post(&s, r#"[{"labels":{"alertname":"Early","instance":"1"}}]"#);
+    std::thread::sleep(Duration::from_millis(1500));
+    post(&s, r#"[{"labels":{"alertname":"Early","instance":"2"}}]"#);
+    // group_wait (1 s) is long over, but the delay is not.
+    while started.elapsed() < Duration::from_millis(3500) {
+        assert_eq!(sink.count(), 0, "sent before the start delay");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(sink.wait_for(1, Duration::from_secs(10)));
+    let times = sink.times();
+    assert!(times[0].duration_since(started) >= Duration::from_secs(4));
+    std::thread::sleep(Duration::from_millis(500));
+    let bodies = sink.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert_eq!(bodies[0]["alerts"].as_array().unwrap().len(), 2);
+}

@@ -334,7 +334,6 @@ pub enum RoutesCommand {
 /// startup when given, so that nothing is silently ignored.
 const NOT_YET_EFFECTIVE: &[&str] = &[
     "log.silences",
-    "dispatch.start-delay",
     "web.systemd-socket",
     "web.ui-path",
     "template.default",
@@ -593,7 +592,7 @@ mod tests {
         let s = parse(&[]).unwrap().server;
         assert!(s.not_yet_effective().is_empty());
         let s = parse(&[
-            "--dispatch.start-delay=5s",
+            "--log.silences",
             "--web.timeout=5s",
             "--cluster.peer=a:1",
             "--cluster.probe-interval=3s",
@@ -607,7 +606,7 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("dispatch.start-delay".to_string(), "5s".to_string()),
+                ("log.silences".to_string(), "true".to_string()),
                 ("no-web.systemd-socket".to_string(), "true".to_string()),
                 ("cluster.probe-interval".to_string(), "3s".to_string()),
             ]

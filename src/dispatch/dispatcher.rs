@@ -96,6 +96,8 @@ struct Inner {
     /// Timers from before a restart, by group key, claimed by the groups
     /// that the replayed alerts recreate.
     restored: Mutex<HashMap<String, RestoredTimer>>,
+    /// `--dispatch.start-delay`: no group is flushed before this.
+    start_at: Mutex<Option<Instant>>,
 }
 
 /// The routing tree in force, with one shared [`GroupRoute`] per route for
@@ -173,8 +175,17 @@ impl Dispatcher {
                 metrics,
                 timer_sink: RwLock::new(None),
                 restored: Mutex::new(HashMap::new()),
+                start_at: Mutex::new(None),
             }),
         }
+    }
+
+    /// `--dispatch.start-delay`: alerts are taken in and grouped at once,
+    /// but no group is flushed until `delay` after now (Alertmanager ≥ 0.29
+    /// starts its aggregation groups at that time); a group whose wait
+    /// ended meanwhile is flushed then. Set before [`Dispatcher::run`].
+    pub fn set_start_delay(&self, delay: Duration) {
+        *lock(&self.inner.start_at) = (!delay.is_zero()).then(|| Instant::now() + delay);
     }
 
     fn update_group_gauge(&self) {
@@ -370,6 +381,11 @@ impl Dispatcher {
 
     /// Serves the timers until the task is aborted.
     pub async fn run(self) {
+        let start_at = *lock(&self.inner.start_at);
+        if let Some(at) = start_at {
+            tracing::debug!(delay = ?at.saturating_duration_since(Instant::now()), "waiting to start dispatching");
+            tokio::time::sleep_until(at).await;
+        }
         loop {
             let next = lock(&self.inner.heap).peek().map(|Reverse(t)| t.at);
             match next {
