@@ -491,8 +491,21 @@ async fn serve(args: ServerArgs) -> ExitCode {
     }
 
     let mut listeners = Vec::new();
-    for addr in &args.web_listen_address {
-        match bind(addr).await {
+    let bound: Vec<Result<TcpListener, String>> = if args.web_systemd_socket {
+        tracing::info!("Listening on systemd activated listeners instead of port listeners.");
+        match systemd_listeners() {
+            Ok(ls) => ls.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        }
+    } else {
+        let mut out = Vec::new();
+        for addr in &args.web_listen_address {
+            out.push(bind(addr).await);
+        }
+        out
+    };
+    for result in bound {
+        match result {
             Ok(l) => {
                 let local = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
                 tracing::info!(address = %local, "Listening on");
@@ -553,6 +566,39 @@ async fn serve(args: ServerArgs) -> ExitCode {
         c.stop();
     }
     ExitCode::SUCCESS
+}
+
+/// The sockets systemd passed (`LISTEN_PID`, `LISTEN_FDS`, from file
+/// descriptor 3 on), as `--web.systemd-socket` asks; like Alertmanager,
+/// none is an error.
+fn systemd_listeners() -> Result<Vec<TcpListener>, String> {
+    use std::os::fd::FromRawFd;
+    let for_us = std::env::var("LISTEN_PID")
+        .ok()
+        .and_then(|p| p.parse::<u32>().ok())
+        .is_some_and(|p| p == std::process::id());
+    let n: i32 = if for_us {
+        std::env::var("LISTEN_FDS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    if n < 1 {
+        return Err("no socket activation file descriptors found".into());
+    }
+    let mut out = Vec::new();
+    for fd in 3..3 + n {
+        // SAFETY: systemd hands these descriptors to this process (checked
+        // through LISTEN_PID above); each is taken once, here.
+        let std = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+        std.set_nonblocking(true)
+            .and_then(|()| TcpListener::from_std(std))
+            .map(|l| out.push(l))
+            .map_err(|e| format!("socket activation descriptor {fd}: {e}"))?;
+    }
+    Ok(out)
 }
 
 /// `--cluster.peer-name`, or the name this peer was given on its first

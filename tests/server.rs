@@ -162,3 +162,66 @@ fn unknown_flag_and_version() {
     );
     assert!(v.contains("api: v2"), "{v}");
 }
+
+/// `--web.systemd-socket`: Tocsin serves on the socket systemd passed
+/// (file descriptor 3, `LISTEN_PID`/`LISTEN_FDS`) instead of binding
+/// `--web.listen-address`; without one it fails as Alertmanager does.
+#[test]
+fn systemd_socket_activation() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let fd = listener.as_raw_fd();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new("sh");
+    // `exec` keeps the shell's pid, which is what LISTEN_PID must name.
+    cmd.arg("-c")
+        .arg("LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_tocsin"))
+        .arg("--web.systemd-socket")
+        .arg("--web.listen-address=127.0.0.1:1")
+        .arg("--cluster.listen-address=")
+        .arg("--storage.in-memory")
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: dup2 is async-signal-safe; the child gets the socket as fd 3.
+    unsafe {
+        cmd.pre_exec(move || {
+            // dup2 onto itself would keep close-on-exec: clear it instead.
+            let r = if fd == 3 {
+                libc::fcntl(3, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(fd, 3)
+            };
+            if r < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    // Only the child holds the socket now: if it did not take it,
+    // connections are refused at once rather than left waiting.
+    drop(listener);
+    let ok = common::eventually(std::time::Duration::from_secs(20), || {
+        common::try_request(&addr, "GET", "/-/healthy", &[], b"").is_ok_and(|r| r.status == 200)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(ok, "no answer on the activated socket {addr}");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .arg("--web.systemd-socket")
+        .arg("--cluster.listen-address=")
+        .arg("--storage.in-memory")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no socket activation file descriptors found")
+    );
+}

@@ -334,7 +334,6 @@ pub enum RoutesCommand {
 /// startup when given, so that nothing is silently ignored.
 const NOT_YET_EFFECTIVE: &[&str] = &[
     "log.silences",
-    "web.systemd-socket",
     "web.ui-path",
     "template.default",
     "auto-gomemlimit.ratio",
@@ -596,7 +595,7 @@ mod tests {
             "--web.timeout=5s",
             "--cluster.peer=a:1",
             "--cluster.probe-interval=3s",
-            "--no-web.systemd-socket",
+            "--auto-gomemlimit.ratio=0.5",
             "--config.file=x.yml",
             "--enable-feature=classic-mode,receiver-name-in-metrics",
         ])
@@ -607,7 +606,7 @@ mod tests {
             got,
             vec![
                 ("log.silences".to_string(), "true".to_string()),
-                ("no-web.systemd-socket".to_string(), "true".to_string()),
+                ("auto-gomemlimit.ratio".to_string(), "0.5".to_string()),
                 ("cluster.probe-interval".to_string(), "3s".to_string()),
             ]
         );
