@@ -264,6 +264,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
         max_silences: usize::try_from(args.silences_max_silences).unwrap_or(0),
         max_silence_size_bytes: usize::try_from(args.silences_max_silence_size_bytes).unwrap_or(0),
         mode: features.parse_mode(),
+        log_changes: args.log_silences,
     });
     let mut nflog = NotificationLog::new(args.data_retention).with_metrics(metrics.nflog.clone());
     if let Some(db) = &db {

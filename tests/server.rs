@@ -225,3 +225,38 @@ fn systemd_socket_activation() {
             .contains("no socket activation file descriptors found")
     );
 }
+
+/// `--log.silences` (Alertmanager ≥ 0.27): every silence created, updated
+/// or expired through the API is logged with its id, author, comment,
+/// times and matchers.
+#[test]
+fn silence_changes_are_logged_with_log_silences() {
+    let mut s = Server::with_config(
+        "route:\n  receiver: a\nreceivers:\n- name: a\n",
+        &["--log.silences"],
+    );
+    let now = chrono::Utc::now();
+    let body = serde_json::json!({
+        "matchers": [{ "name": "job", "value": "api", "isRegex": false }],
+        "startsAt": now.to_rfc3339(),
+        "endsAt": (now + chrono::Duration::hours(1)).to_rfc3339(),
+        "createdBy": "oncall",
+        "comment": "deploy",
+    });
+    let r = s.post_json("/api/v2/silences", &body.to_string());
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = r.json()["silenceID"].as_str().unwrap().to_string();
+    let line = s.wait_for_log("msg=\"create silence\"");
+    for want in [
+        format!("Id={id}"),
+        "CreatedBy=oncall".into(),
+        "Comment=deploy".into(),
+        "Matchers=\"job=api\"".into(),
+    ] {
+        assert!(line.contains(&want), "{want} in {line}");
+    }
+    let r = s.request("DELETE", &format!("/api/v2/silence/{id}"));
+    assert_eq!(r.status, 200);
+    let line = s.wait_for_log("msg=\"expire silence\"");
+    assert!(line.contains(&format!("Id={id}")), "{line}");
+}

@@ -43,6 +43,8 @@ pub struct SilenceOptions {
     pub max_silence_size_bytes: usize,
     /// Label-name rule for validation (`classic-mode` → classic names).
     pub mode: ParseMode,
+    /// `--log.silences`: log every create, update and expiry made here.
+    pub log_changes: bool,
 }
 
 impl Default for SilenceOptions {
@@ -53,6 +55,7 @@ impl Default for SilenceOptions {
             max_silences: 0,
             max_silence_size_bytes: 0,
             mode: ParseMode::Fallback,
+            log_changes: false,
         }
     }
 }
@@ -504,6 +507,7 @@ impl Silences {
         {
             s.updated_at = now;
             self.check_size(&s)?;
+            self.log_change("update silence", &s);
             let id = s.id.clone();
             let saved = vec![s];
             let claim = self.claim(&mut writer, &saved, 0);
@@ -522,6 +526,7 @@ impl Silences {
         }
         s.updated_at = now;
         self.check_size(&s)?;
+        self.log_change("create silence", &s);
 
         let id = s.id.clone();
         let mut saved: Vec<Silence> = prev.iter().filter_map(|p| expired(p, now)).collect();
@@ -551,12 +556,37 @@ impl Silences {
     ) -> Result<Prepared<'_>, SilenceError> {
         let prev = self.read().get(id).ok_or(SilenceError::NotFound)?;
         let saved: Vec<Silence> = expired(&prev, now).into_iter().collect();
+        for x in &saved {
+            self.log_change("expire silence", x);
+        }
         let claim = self.claim(&mut writer, &saved, 0);
         Ok(Prepared {
             saved,
             claim,
             id: id.to_string(),
         })
+    }
+
+    /// `--log.silences`: Alertmanager's log line for a change made here.
+    fn log_change(&self, what: &'static str, s: &Silence) {
+        if !self.opts.log_changes {
+            return;
+        }
+        let matchers: Vec<String> = std::iter::once(&s.matchers)
+            .chain(&s.extra_matcher_sets)
+            .flat_map(|set| set.iter())
+            .map(|m| format!("{}{}{}", m.name(), m.op(), m.value()))
+            .collect();
+        tracing::info!(
+            component = "silences",
+            Id = %s.id,
+            CreatedBy = %s.created_by,
+            Comment = %s.comment,
+            StartsAt = %s.starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            EndsAt = %s.ends_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            Matchers = %matchers.join(","),
+            "{what}"
+        );
     }
 
     /// The silence `id`, if stored.
