@@ -148,7 +148,14 @@ async fn serve(args: ServerArgs) -> ExitCode {
         }
     };
     for (flag, value) in args.not_yet_effective() {
-        tracing::warn!(flag = %flag, value = %value, "Flag accepted but not yet effective in this version of Tocsin");
+        match ServerArgs::never_effective(&flag) {
+            Some(why) => {
+                tracing::warn!(flag = %flag, value = %value, why, "Flag accepted; it has no effect in Tocsin")
+            }
+            None => {
+                tracing::warn!(flag = %flag, value = %value, "Flag accepted but not yet effective in this version of Tocsin")
+            }
+        }
     }
     for feature in args.features_not_yet_effective() {
         tracing::warn!(

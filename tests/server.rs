@@ -260,3 +260,20 @@ fn silence_changes_are_logged_with_log_silences() {
     let line = s.wait_for_log("msg=\"expire silence\"");
     assert!(line.contains(&format!("Id={id}")), "{line}");
 }
+
+/// A flag that can never apply to Tocsin is accepted and logged with why.
+#[test]
+fn flags_that_never_apply_are_logged_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Server::start(
+        dir.path(),
+        &["--cluster.tcp-timeout=5s", "--web.ui-path=/usr/share/ui"],
+    );
+    let line = s.wait_for_log("it has no effect in Tocsin");
+    assert!(
+        line.contains("flag=cluster.tcp-timeout") && line.contains("UDP only"),
+        "{line}"
+    );
+    let line = s.wait_for_log("not yet effective");
+    assert!(line.contains("flag=web.ui-path"), "{line}");
+}

@@ -330,20 +330,51 @@ pub enum RoutesCommand {
     },
 }
 
-/// Flags whose feature Tocsin does not provide yet: accepted, and logged at
-/// startup when given, so that nothing is silently ignored.
-const NOT_YET_EFFECTIVE: &[&str] = &[
-    "web.ui-path",
-    "template.default",
-    "auto-gomemlimit.ratio",
-    "cluster.peers-resolve-timeout",
-    "cluster.pushpull-interval",
-    "cluster.tcp-timeout",
-    "cluster.probe-timeout",
-    "cluster.probe-interval",
-    "cluster.reconnect-interval",
-    "cluster.tls-config",
-    "cluster.allow-insecure-public-advertise-address-discovery",
+/// Flags accepted and logged at startup when given, so that nothing is
+/// silently ignored: with a reason, flags that can never apply to Tocsin;
+/// without, flags whose feature is still to come.
+const NOT_YET_EFFECTIVE: &[(&str, &str)] = &[
+    ("web.ui-path", ""),
+    (
+        "template.default",
+        "Alertmanager's default templates are built into Tocsin",
+    ),
+    (
+        "auto-gomemlimit.ratio",
+        "Tocsin is not a Go program and has no garbage collector to limit",
+    ),
+    (
+        "cluster.peers-resolve-timeout",
+        "peers are resolved by the gossip layer, which retries names while it runs",
+    ),
+    (
+        "cluster.pushpull-interval",
+        "memberlist's setting: Tocsin's gossip (chitchat) has no push-pull rounds",
+    ),
+    (
+        "cluster.tcp-timeout",
+        "memberlist's setting: Tocsin's gossip is UDP only",
+    ),
+    (
+        "cluster.probe-timeout",
+        "memberlist's setting: Tocsin's gossip detects failures from heartbeats (phi accrual), without probes",
+    ),
+    (
+        "cluster.probe-interval",
+        "memberlist's setting: Tocsin's gossip detects failures from heartbeats (phi accrual), without probes",
+    ),
+    (
+        "cluster.reconnect-interval",
+        "memberlist's setting: Tocsin's gossip retries lost peers in its gossip rounds",
+    ),
+    (
+        "cluster.tls-config",
+        "memberlist's TLS: Tocsin's gossip is sealed with --cluster.gossip-key-file instead",
+    ),
+    (
+        "cluster.allow-insecure-public-advertise-address-discovery",
+        "Tocsin advertises the address given or the one the host routes from",
+    ),
 ];
 
 /// Feature flags of `--enable-feature` that Tocsin accepts but does not act on yet.
@@ -394,10 +425,20 @@ impl ServerArgs {
             .iter()
             .filter(|(long, _)| {
                 let name = long.strip_prefix("no-").unwrap_or(long);
-                NOT_YET_EFFECTIVE.contains(&name)
+                NOT_YET_EFFECTIVE.iter().any(|(f, _)| *f == name)
             })
             .cloned()
             .collect()
+    }
+
+    /// Why a flag of [`ServerArgs::not_yet_effective`] can never apply to
+    /// Tocsin (`None`: its feature is still to come).
+    pub fn never_effective(flag: &str) -> Option<&'static str> {
+        let name = flag.strip_prefix("no-").unwrap_or(flag);
+        NOT_YET_EFFECTIVE
+            .iter()
+            .find(|(f, why)| *f == name && !why.is_empty())
+            .map(|(_, why)| *why)
     }
 
     /// The `--enable-feature` entries Tocsin accepts but does not act on yet.
