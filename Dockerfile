@@ -1,12 +1,11 @@
-# Builds a small image running Tocsin with Alertmanager's conventional layout:
-# config in /etc/alertmanager, data in /alertmanager, port 9093.
+# Tocsin with Alertmanager's conventional layout: configuration in
+# /etc/alertmanager, data in /alertmanager, the web on 9093 and the cluster
+# on 9094 (UDP for Tocsin's gossip, TCP kept for manifests that declare it).
+# The whole tree is the build context (see .dockerignore), so a new path the
+# build needs is never left out.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
-COPY src ./src
-COPY configs ./configs
-COPY compat-tests ./compat-tests
-COPY tests ./tests
+COPY . .
 RUN cargo build --release --locked --bin tocsin
 
 FROM debian:bookworm-slim
@@ -14,11 +13,13 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /etc/alertmanager /alertmanager \
- && chown -R nobody:nogroup /etc/alertmanager /alertmanager
+ && chown -R 65534:65534 /etc/alertmanager /alertmanager
 COPY --from=build /src/target/release/tocsin /bin/tocsin
+# Manifests that set `command: [/bin/alertmanager]` keep working.
+RUN ln -s /bin/tocsin /bin/alertmanager
 COPY configs/default.yml /etc/alertmanager/alertmanager.yml
-USER nobody
-EXPOSE 9093
+USER 65534:65534
+EXPOSE 9093 9094 9094/udp
 VOLUME ["/alertmanager"]
 WORKDIR /alertmanager
 ENTRYPOINT ["/bin/tocsin"]
