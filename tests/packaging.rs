@@ -166,3 +166,62 @@ fn the_build_context_holds_what_the_build_needs() {
         _ => eprintln!("SKIPPED the image build: no container engine on this machine"),
     }
 }
+
+/// The Kubernetes examples pass Kubernetes' own schemas
+/// (`kubernetes-validate --strict`, which `scripts/test` installs), and the
+/// kube-prometheus-stack values swap the image and nothing else the
+/// operator needs.
+#[test]
+fn the_kubernetes_examples_are_valid() {
+    let dir = Path::new(ROOT).join("examples/kubernetes");
+    let mut manifests: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    manifests.sort();
+    assert!(!manifests.is_empty());
+    let out = Command::new("kubernetes-validate")
+        .arg("--strict")
+        .args(&manifests)
+        .output()
+        .expect("kubernetes-validate runs (scripts/test installs it from PyPI)");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    for kind in [
+        "statefulset/",
+        "service/",
+        "poddisruptionbudget/",
+        "configmap/",
+    ] {
+        assert!(
+            text.contains(&format!("passed for resource {kind}")),
+            "{kind}: {text}"
+        );
+    }
+    let all: String = manifests
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    for want in [
+        "path: /-/healthy",
+        "path: /-/ready",
+        "replicas: 3",
+        "volumeClaimTemplates",
+        "clusterIP: None",
+    ] {
+        assert!(all.contains(want), "{want} missing from the examples");
+    }
+
+    let values: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(
+            Path::new(ROOT).join("examples/kube-prometheus-stack-values.yaml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let image = &values["alertmanager"]["alertmanagerSpec"]["image"];
+    assert_eq!(image["repository"], "tocsin/tocsin", "{values}");
+}
