@@ -126,6 +126,34 @@ fn yaml_options() -> serde_saphyr::Options {
         with_snippet: false,
         strict_booleans: false,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        budget: Some(yaml_budget()),
+    }
+}
+
+/// Bounds on a configuration file, far above what Alertmanager is given
+/// (prometheus-operator generates files of several megabytes with tens of
+/// thousands of routes from many AlertmanagerConfig resources), named in
+/// the error when one is reached ([`YAML_LIMITS`]).
+fn yaml_budget() -> serde_saphyr::Budget {
+    let mut b = serde_saphyr::Budget::default();
+    b.max_reader_input_bytes = Some(1 << 30);
+    b.max_events = 100_000_000;
+    b.max_nodes = 50_000_000;
+    b.max_total_scalar_bytes = 1 << 30;
+    b
+}
+
+/// [`yaml_budget`], as the error names it.
+const YAML_LIMITS: &str = "Tocsin's limits on a configuration file are 1 GiB, 50,000,000 YAML nodes, 100,000,000 parser events and a nesting depth of 64";
+
+/// The YAML error of a configuration, naming the limit when one was
+/// reached.
+fn yaml_error(e: impl std::fmt::Display) -> ConfigError {
+    let text = e.to_string();
+    if text.contains("budget breached") {
+        ConfigError(format!("yaml: {text} ({YAML_LIMITS})"))
+    } else {
+        ConfigError(format!("yaml: {text}"))
     }
 }
 
@@ -144,8 +172,7 @@ impl Config {
         let mut cfg: Config = if is_empty_document(text) {
             Config::default()
         } else {
-            serde_saphyr::from_str_with_options(text, yaml_options())
-                .map_err(|e| ConfigError(format!("yaml: {e}")))?
+            serde_saphyr::from_str_with_options(text, yaml_options()).map_err(yaml_error)?
         };
         cfg.validate(opts.matcher_mode)?;
         if cfg.route.is_none() {

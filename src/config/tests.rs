@@ -337,3 +337,30 @@ fn template_errors_fail_the_load() {
     let t = c.templates();
     assert!(t.template_names().contains(&"x"));
 }
+
+/// prometheus-operator generates configurations of several megabytes with
+/// tens of thousands of routes: they load, and a file past Tocsin's bounds
+/// is refused naming them.
+#[test]
+fn large_operator_configurations_load_and_limits_are_named() {
+    let mut y = String::from("route:\n  receiver: r\n  routes:\n");
+    for i in 0..40_000 {
+        y.push_str(&format!(
+            "  - receiver: r\n    matchers: ['namespace=\"ns{i}\"', 'env=~\"prod|staging\"']\n    group_by: [alertname, cluster]\n    continue: true\n"
+        ));
+    }
+    y.push_str("receivers:\n- name: r\n");
+    assert!(y.len() > 5_000_000);
+    let c = load(&y).unwrap();
+    assert_eq!(c.route.as_ref().unwrap().routes.len(), 40_000);
+
+    let mut deep = String::from("route:\n  receiver: r\n");
+    let mut indent = String::from("  ");
+    for _ in 0..40 {
+        deep.push_str(&format!("{indent}routes:\n{indent}- receiver: r\n"));
+        indent.push_str("  ");
+    }
+    deep.push_str("receivers:\n- name: r\n");
+    let e = err(&deep);
+    assert!(e.contains("limits on a configuration file"), "{e}");
+}
