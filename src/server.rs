@@ -552,10 +552,13 @@ async fn serve(args: ServerArgs) -> ExitCode {
                 .await
         }));
     }
+    let signals = Signals::install();
     state.ready.store(true, Ordering::Release);
+    sd_notify("READY=1");
 
-    wait_for_signals(&coordinator).await;
+    wait_for_signals(&coordinator, signals).await;
     tracing::info!("Received shutdown signal, exiting gracefully...");
+    sd_notify("STOPPING=1");
     let _ = stop_tx.send(true);
     for s in servers {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s).await;
@@ -574,6 +577,28 @@ async fn serve(args: ServerArgs) -> ExitCode {
         c.stop();
     }
     ExitCode::SUCCESS
+}
+
+/// Tells systemd (a unit of `Type=notify`) how the service stands, through
+/// `$NOTIFY_SOCKET`; nothing without it. A failure is logged, never fatal.
+fn sd_notify(state: &str) {
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let sent = (|| {
+        let socket = std::os::unix::net::UnixDatagram::unbound()?;
+        let bytes = path.as_encoded_bytes();
+        if let Some(name) = bytes.strip_prefix(b"@") {
+            use std::os::linux::net::SocketAddrExt;
+            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+            socket.send_to_addr(state.as_bytes(), &addr)
+        } else {
+            socket.send_to(state.as_bytes(), &path)
+        }
+    })();
+    if let Err(e) = sent {
+        tracing::warn!(err = %e, state, "Cannot notify systemd");
+    }
 }
 
 /// The sockets systemd passed (`LISTEN_PID`, `LISTEN_FDS`, from file
@@ -790,15 +815,39 @@ fn source_name(args: &ServerArgs) -> String {
 }
 
 /// Reloads on SIGHUP; returns on SIGINT or SIGTERM.
-async fn wait_for_signals(coordinator: &Coordinator) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut hup), Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::hangup()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::error!("Unable to install signal handlers");
-        return;
+/// SIGHUP, SIGTERM and SIGINT, caught from the moment this is made (before
+/// the process says it is ready, so that none arrives unhandled).
+struct Signals {
+    hup: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Option<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::hangup()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(hup), Ok(term), Ok(int)) => Some(Signals { hup, term, int }),
+            _ => {
+                tracing::error!("Unable to install signal handlers");
+                None
+            }
+        }
+    }
+}
+
+async fn wait_for_signals(coordinator: &Coordinator, signals: Option<Signals>) {
+    let Some(Signals {
+        mut hup,
+        mut term,
+        mut int,
+    }) = signals
+    else {
+        return std::future::pending().await;
     };
     loop {
         tokio::select! {

@@ -225,3 +225,39 @@ fn the_kubernetes_examples_are_valid() {
     let image = &values["alertmanager"]["alertmanagerSpec"]["image"];
     assert_eq!(image["repository"], "tocsin/tocsin", "{values}");
 }
+
+/// The systemd units pass `systemd-analyze verify` (where systemd's tools
+/// are installed; the test says so when they are not).
+#[test]
+fn the_systemd_units_verify() {
+    if Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED the systemd unit check: no systemd-analyze on this machine");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for unit in ["tocsin.service", "tocsin.socket"] {
+        let text = std::fs::read_to_string(Path::new(ROOT).join("examples/systemd").join(unit))
+            .unwrap()
+            .replace("/usr/bin/tocsin", env!("CARGO_BIN_EXE_tocsin"));
+        std::fs::write(dir.path().join(unit), text).unwrap();
+    }
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(dir.path().join("tocsin.service"))
+        .arg(dir.path().join("tocsin.socket"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Only problems with the units themselves count (the machine may lack
+    // the `prometheus` user or other units).
+    let own: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("tocsin.service") || l.contains("tocsin.socket"))
+        .filter(|l| !l.contains("User") && !l.contains("network-online"))
+        .collect();
+    assert!(own.is_empty(), "{err}");
+}

@@ -277,3 +277,33 @@ fn flags_that_never_apply_are_logged_with_the_reason() {
     let line = s.wait_for_log("not yet effective");
     assert!(line.contains("flag=web.ui-path"), "{line}");
 }
+
+/// Under systemd (`Type=notify`), Tocsin says READY=1 once it serves and
+/// STOPPING=1 when it shuts down, through `$NOTIFY_SOCKET`.
+#[test]
+fn systemd_is_notified_when_ready_and_when_stopping() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .arg("--web.listen-address=127.0.0.1:0")
+        .arg("--cluster.listen-address=")
+        .arg("--storage.in-memory")
+        .env("NOTIFY_SOCKET", &path)
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let n = socket.recv(&mut buf).expect("READY=1 within 20 s");
+    assert_eq!(&buf[..n], b"READY=1");
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let n = socket.recv(&mut buf).expect("STOPPING=1");
+    assert_eq!(&buf[..n], b"STOPPING=1");
+    assert!(child.wait().unwrap().success());
+}
