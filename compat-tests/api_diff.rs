@@ -409,3 +409,45 @@ fn alerts_silences_and_status_match_alertmanager() {
             .contains("receiver: default")
     );
 }
+
+/// Request targets with bytes Go accepts raw (`"`, `<`, `>`, a backtick,
+/// braces), as runbooks and scripts send them with curl: Tocsin answers
+/// with Alertmanager's status, and with its body when the query is
+/// answered (in classic mode, as Alertmanager 0.25 parses).
+#[test]
+fn raw_characters_in_the_query_are_answered_as_alertmanager_does() {
+    let pair = Pair::start();
+    let post = r#"[{"labels":{"alertname":"X","job":"a\"b"}}]"#;
+    for s in [&pair.am, &pair.tocsin] {
+        let r = harness::request(
+            &s.addr,
+            "POST",
+            "/api/v2/alerts",
+            &[("Content-Type", "application/json")],
+            post.as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    pair.settle();
+    for target in [
+        r#"/api/v2/alerts?filter=alertname="X""#,
+        r#"/api/v2/alerts?filter=alertname="X"&filter=job=~"a.*""#,
+        "/api/v2/alerts?filter=alertname=`X`",
+        "/api/v2/alerts?filter=alertname=<X>",
+        r#"/api/v2/alerts/groups?filter=alertname="X""#,
+        r#"/api/v2/silences?filter=alertname="X""#,
+        "/api/v2/alerts?filter=a<b>",
+        r#"/api/v2/alerts?filter={alertname="X"}"#,
+    ] {
+        let am = harness::request(&pair.am.addr, "GET", target, &[], b"");
+        let t = harness::request(&pair.tocsin.addr, "GET", target, &[], b"");
+        assert_eq!(t.status, am.status, "{target}: {} vs {}", t.body, am.body);
+        if am.status == 200 {
+            let (mut a, mut b): (Value, Value) = (am.json(), t.json());
+            let mut ids = (Vec::new(), Vec::new());
+            normalize(&mut a, &mut ids.0);
+            normalize(&mut b, &mut ids.1);
+            assert_eq!(b, a, "{target}");
+        }
+    }
+}

@@ -545,7 +545,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
             continue;
         }
         servers.push(tokio::spawn(async move {
-            axum::serve(l, app)
+            axum::serve(crate::web::lenient::LenientListener(l), app)
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|s| *s).await;
                 })

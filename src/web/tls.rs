@@ -392,7 +392,8 @@ pub async fn serve(
             };
             let service = TowerToHyperService::new(app);
             let builder = Builder::new(TokioExecutor::new());
-            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            let io = TokioIo::new(super::lenient::LenientIo::new(stream));
+            let conn = builder.serve_connection_with_upgrades(io, service);
             if let Err(e) = watcher.watch(conn.into_owned()).await {
                 tracing::debug!(remote = %peer, err = %e, "connection");
             }

@@ -1,0 +1,395 @@
+//! Request targets as lenient as Go's: `curl
+//! 'http://am:9093/api/v2/alerts?filter=alertname="X"'` (raw `"`, `<`,
+//! `>` or a backtick in the target, as runbooks and scripts write it) is
+//! answered by Alertmanager; the `http` crate's URI parser refuses those
+//! bytes before any handler sees the request. [`LenientIo`] sits between
+//! the socket and the HTTP/1 parser and percent-encodes exactly those
+//! bytes in each request line's target, which decodes back to the same
+//! query: nothing else of the stream is changed.
+//!
+//! To find each request line on a keep-alive connection it follows HTTP/1
+//! framing: the headers up to the empty line, then a body of
+//! `Content-Length` bytes or `chunked` (sizes, data, trailers), passed
+//! through uninspected. HTTP/2 (prior knowledge), an `Upgrade`, or framing
+//! it cannot follow switch it to passing everything through unchanged.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Bytes Go accepts in a request target and the `http` crate does not.
+fn needs_encoding(b: u8) -> bool {
+    matches!(b, b'"' | b'<' | b'>' | b'`')
+}
+
+/// Header lines longer than this are passed through without being read
+/// for framing (hyper refuses such requests anyway).
+const MAX_LINE: usize = 64 * 1024;
+
+#[derive(Debug, PartialEq)]
+enum State {
+    /// In a request line: `spaces` seen so far (the target is after the
+    /// first), the method's bytes while it is being read.
+    Line { spaces: u8, method: Vec<u8> },
+    /// In the headers: the current line, what framing they announced.
+    Headers {
+        line: Vec<u8>,
+        length: Option<u64>,
+        chunked: bool,
+        upgrade: bool,
+    },
+    /// `n` body bytes still to pass.
+    Body(u64),
+    /// A chunk-size line.
+    ChunkSize(Vec<u8>),
+    /// `n` bytes of chunk data, then its line end.
+    ChunkData(u64),
+    /// The line end after chunk data.
+    ChunkEnd,
+    /// Trailer lines after the last chunk, up to an empty line.
+    Trailers(Vec<u8>),
+    /// Everything unchanged from here on.
+    Passthrough,
+}
+
+impl State {
+    fn line() -> State {
+        State::Line {
+            spaces: 0,
+            method: Vec::new(),
+        }
+    }
+}
+
+/// Rewrites the request targets of an inbound HTTP/1 byte stream.
+#[derive(Debug)]
+pub struct Rewriter {
+    state: State,
+}
+
+impl Default for Rewriter {
+    fn default() -> Self {
+        Rewriter {
+            state: State::line(),
+        }
+    }
+}
+
+fn header_value<'a>(line: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    let colon = line.iter().position(|&b| b == b':')?;
+    if !line[..colon]
+        .trim_ascii()
+        .eq_ignore_ascii_case(name.as_bytes())
+    {
+        return None;
+    }
+    Some(line[colon + 1..].trim_ascii())
+}
+
+impl Rewriter {
+    /// Appends `input`, rewritten, to `out`.
+    pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
+        while !input.is_empty() {
+            match &mut self.state {
+                State::Passthrough => {
+                    out.extend_from_slice(input);
+                    return;
+                }
+                State::Body(n) | State::ChunkData(n) => {
+                    let take = (*n).min(input.len() as u64) as usize;
+                    out.extend_from_slice(&input[..take]);
+                    input = &input[take..];
+                    *n -= take as u64;
+                    if *n == 0 {
+                        self.state = match self.state {
+                            State::ChunkData(_) => State::ChunkEnd,
+                            _ => State::line(),
+                        };
+                    }
+                }
+                _ => {
+                    let b = input[0];
+                    input = &input[1..];
+                    self.byte(b, out);
+                }
+            }
+        }
+    }
+
+    fn byte(&mut self, b: u8, out: &mut Vec<u8>) {
+        match &mut self.state {
+            State::Line { spaces, method } => {
+                if b == b'\n' {
+                    out.push(b);
+                    // Lines before a request (empty ones) are allowed.
+                    let h2 = method == b"PRI";
+                    let started = *spaces > 0 || !method.is_empty();
+                    self.state = if h2 {
+                        State::Passthrough
+                    } else if started {
+                        State::Headers {
+                            line: Vec::new(),
+                            length: None,
+                            chunked: false,
+                            upgrade: false,
+                        }
+                    } else {
+                        State::line()
+                    };
+                    return;
+                }
+                if b == b' ' {
+                    *spaces = spaces.saturating_add(1);
+                    out.push(b);
+                    return;
+                }
+                if *spaces == 0 {
+                    if b != b'\r' && method.len() < 16 {
+                        method.push(b);
+                    }
+                    out.push(b);
+                } else if *spaces == 1 && needs_encoding(b) {
+                    out.extend_from_slice(format!("%{b:02X}").as_bytes());
+                } else {
+                    out.push(b);
+                }
+            }
+            State::Headers {
+                line,
+                length,
+                chunked,
+                upgrade,
+            } => {
+                out.push(b);
+                if b != b'\n' {
+                    if line.len() < MAX_LINE {
+                        line.push(b);
+                    }
+                    return;
+                }
+                let l = line.strip_suffix(b"\r").unwrap_or(line);
+                if l.is_empty() {
+                    self.state = if *upgrade {
+                        State::Passthrough
+                    } else if *chunked {
+                        State::ChunkSize(Vec::new())
+                    } else {
+                        match *length {
+                            Some(n) if n > 0 => State::Body(n),
+                            _ => State::line(),
+                        }
+                    };
+                    return;
+                }
+                if let Some(v) = header_value(l, "content-length") {
+                    match std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()) {
+                        Some(n) => *length = Some(n),
+                        // Let the HTTP parser refuse it.
+                        None => self.state = State::Passthrough,
+                    }
+                } else if let Some(v) = header_value(l, "transfer-encoding") {
+                    if v.to_ascii_lowercase().ends_with(b"chunked") {
+                        *chunked = true;
+                    }
+                } else if header_value(l, "upgrade").is_some() {
+                    *upgrade = true;
+                }
+                if let State::Headers { line, .. } = &mut self.state {
+                    line.clear();
+                }
+            }
+            State::ChunkSize(line) => {
+                out.push(b);
+                if b != b'\n' {
+                    if line.len() < MAX_LINE {
+                        line.push(b);
+                    }
+                    return;
+                }
+                let text = String::from_utf8_lossy(line);
+                let hex = text.split(';').next().unwrap_or("").trim();
+                self.state = match u64::from_str_radix(hex, 16) {
+                    Ok(0) => State::Trailers(Vec::new()),
+                    Ok(n) => State::ChunkData(n),
+                    Err(_) => State::Passthrough,
+                };
+            }
+            State::ChunkEnd => {
+                out.push(b);
+                if b == b'\n' {
+                    self.state = State::ChunkSize(Vec::new());
+                }
+            }
+            State::Trailers(line) => {
+                out.push(b);
+                if b != b'\n' {
+                    if line.len() < MAX_LINE {
+                        line.push(b);
+                    }
+                    return;
+                }
+                if line.strip_suffix(b"\r").unwrap_or(line).is_empty() {
+                    self.state = State::line();
+                } else {
+                    line.clear();
+                }
+            }
+            State::Body(_) | State::ChunkData(_) | State::Passthrough => unreachable!(),
+        }
+    }
+}
+
+/// A connection whose inbound request targets are made acceptable to the
+/// HTTP parser (see the module documentation).
+pub struct LenientIo<T> {
+    inner: T,
+    rewriter: Rewriter,
+    /// Rewritten bytes not yet handed to the reader.
+    pending: Vec<u8>,
+    at: usize,
+}
+
+impl<T> LenientIo<T> {
+    pub fn new(inner: T) -> LenientIo<T> {
+        LenientIo {
+            inner,
+            rewriter: Rewriter::default(),
+            pending: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for LenientIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.at == this.pending.len() {
+            this.pending.clear();
+            this.at = 0;
+            let mut raw = [0u8; 16 * 1024];
+            let mut rb = ReadBuf::new(&mut raw);
+            match Pin::new(&mut this.inner).poll_read(cx, &mut rb) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+            if rb.filled().is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            this.rewriter.feed(rb.filled(), &mut this.pending);
+        }
+        let n = (this.pending.len() - this.at).min(buf.remaining());
+        buf.put_slice(&this.pending[this.at..this.at + n]);
+        this.at += n;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for LenientIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// A TCP listener whose connections are [`LenientIo`].
+pub struct LenientListener(pub tokio::net::TcpListener);
+
+impl axum::serve::Listener for LenientListener {
+    type Io = LenientIo<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (io, addr) = axum::serve::Listener::accept(&mut self.0).await;
+        (LenientIo::new(io), addr)
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rewrites `input` fed in pieces of `step` bytes.
+    fn rewrite(input: &[u8], step: usize) -> String {
+        let mut r = Rewriter::default();
+        let mut out = Vec::new();
+        for piece in input.chunks(step) {
+            r.feed(piece, &mut out);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    const GET: &str = "GET /api/v2/alerts?filter=alertname=\"X\"&f=<a>`b` HTTP/1.1\r\nHost: h\r\nX: \"<>\"\r\n\r\n";
+    const GET_ENCODED: &str = "GET /api/v2/alerts?filter=alertname=%22X%22&f=%3Ca%3E%60b%60 HTTP/1.1\r\nHost: h\r\nX: \"<>\"\r\n\r\n";
+
+    #[test]
+    fn targets_are_encoded_and_nothing_else() {
+        for step in [1, 2, 7, 1000] {
+            assert_eq!(rewrite(GET.as_bytes(), step), GET_ENCODED, "step {step}");
+        }
+        let plain = "GET /api/v2/status HTTP/1.1\r\nHost: h\r\n\r\n";
+        assert_eq!(rewrite(plain.as_bytes(), 3), plain);
+    }
+
+    #[test]
+    fn bodies_are_passed_and_the_next_request_is_found() {
+        let body = "[{\"labels\":{\"a\":\"<\\\" \\\">\"}}]";
+        let post = format!(
+            "POST /api/v2/alerts?x=\"1\" HTTP/1.1\r\ncontent-LENGTH: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let chunked = "POST /p?q=\"2\" HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\n\"<>\"\r\n3\r\n \" \r\n0\r\nTrailer: \"x\"\r\n\r\n";
+        let input = format!("{post}{chunked}{GET}");
+        let want = format!(
+            "POST /api/v2/alerts?x=%221%22 HTTP/1.1\r\ncontent-LENGTH: {}\r\n\r\n{body}POST /p?q=%222%22 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\n\"<>\"\r\n3\r\n \" \r\n0\r\nTrailer: \"x\"\r\n\r\n{GET_ENCODED}",
+            body.len()
+        );
+        for step in [1, 5, 64, 10_000] {
+            assert_eq!(rewrite(input.as_bytes(), step), want, "step {step}");
+        }
+    }
+
+    #[test]
+    fn http2_upgrades_and_bad_framing_pass_through() {
+        let h2 = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x04\"<>`";
+        let mut r = Rewriter::default();
+        let mut out = Vec::new();
+        r.feed(h2, &mut out);
+        assert_eq!(out, h2);
+        let up = "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\nGET /x?\"\" HTTP/1.1\r\n";
+        assert_eq!(rewrite(up.as_bytes(), 4), up);
+        let bad = "POST /x HTTP/1.1\r\nContent-Length: nope\r\n\r\nGET /x?\"\" HTTP/1.1\r\n";
+        assert_eq!(rewrite(bad.as_bytes(), 4), bad);
+    }
+}
