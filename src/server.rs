@@ -534,23 +534,8 @@ async fn serve(args: ServerArgs) -> ExitCode {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut servers = Vec::new();
     for l in listeners {
-        let app = app.clone();
-        let mut stop = stop_rx.clone();
-        if let Some(tls) = &tls {
-            let tls = tls.clone();
-            servers.push(tokio::spawn(async move {
-                crate::web::tls::serve(l, app, tls, stop).await;
-                Ok(())
-            }));
-            continue;
-        }
-        servers.push(tokio::spawn(async move {
-            axum::serve(crate::web::lenient::LenientListener(l), app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await
-        }));
+        let (app, stop, tls) = (app.clone(), stop_rx.clone(), tls.clone());
+        servers.push(tokio::spawn(crate::web::serve::serve(l, app, tls, stop)));
     }
     let signals = Signals::install();
     state.ready.store(true, Ordering::Release);

@@ -307,3 +307,27 @@ fn systemd_is_notified_when_ready_and_when_stopping() {
     assert_eq!(&buf[..n], b"STOPPING=1");
     assert!(child.wait().unwrap().success());
 }
+
+/// Header limits no stricter than Go's `net/http` (which Alertmanager
+/// uses): 200 headers and a 512 KiB header are read; a header block past
+/// Go's 1 MiB is refused.
+#[test]
+fn header_limits_are_gos() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let names: Vec<(String, String)> = (0..200)
+        .map(|i| (format!("X-Header-{i}"), format!("value-{i}")))
+        .collect();
+    let headers: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = common::request(&s.addr, "GET", "/api/v2/status", &headers, b"");
+    assert_eq!(r.status, 200);
+    let big = "x".repeat(512 * 1024);
+    let r = common::request(&s.addr, "GET", "/api/v2/status", &[("X-Big", &big)], b"");
+    assert_eq!(r.status, 200);
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let r = common::try_request(&s.addr, "GET", "/api/v2/status", &[("X-Huge", &huge)], b"");
+    assert!(r.map(|r| r.status).unwrap_or(431) == 431);
+}

@@ -319,23 +319,6 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for LenientIo<T> {
     }
 }
 
-/// A TCP listener whose connections are [`LenientIo`].
-pub struct LenientListener(pub tokio::net::TcpListener);
-
-impl axum::serve::Listener for LenientListener {
-    type Io = LenientIo<tokio::net::TcpStream>;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (io, addr) = axum::serve::Listener::accept(&mut self.0).await;
-        (LenientIo::new(io), addr)
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.0.local_addr()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
