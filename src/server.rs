@@ -490,6 +490,10 @@ async fn serve(args: ServerArgs) -> ExitCode {
             api::timeout,
         ));
     }
+    // A query too long for the URI type travels in a header (web::lenient).
+    app = app.layer(axum::middleware::from_fn(
+        crate::web::lenient::restore_long_query,
+    ));
     // Outermost: headers and basic authentication guard every route.
     if let Some(c) = &web_config {
         app = app.layer(axum::middleware::from_fn_with_state(

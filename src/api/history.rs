@@ -16,7 +16,9 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
+
+use crate::web::lenient::RawQuery;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;

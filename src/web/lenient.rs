@@ -27,11 +27,52 @@ fn needs_encoding(b: u8) -> bool {
 /// for framing (hyper refuses such requests anyway).
 const MAX_LINE: usize = 64 * 1024;
 
+/// The longest target the `http` crate takes is just under 64 KiB; a
+/// longer one (a filter of thousands of matchers) has its query moved to
+/// the [`LONG_QUERY_HEADER`] header and replaced by [`LONG_QUERY_MARKER`],
+/// and [`RawQuery`] gives handlers the query back.
+const LONG_TARGET: usize = 60 * 1024;
+/// Targets are read up to Go's limit on a request's header block.
+const MAX_TARGET: usize = 1 << 20;
+pub const LONG_QUERY_MARKER: &str = "__tocsin_long_query";
+pub const LONG_QUERY_HEADER: &str = "x-tocsin-long-query";
+
+/// Writes a request target, percent-encoding what the `http` crate
+/// refuses; returns the query when it had to be moved to a header.
+fn write_target(target: &[u8], out: &mut Vec<u8>) -> Option<Vec<u8>> {
+    let encode = |bytes: &[u8], out: &mut Vec<u8>| {
+        for &b in bytes {
+            if needs_encoding(b) {
+                out.extend_from_slice(format!("%{b:02X}").as_bytes());
+            } else {
+                out.push(b);
+            }
+        }
+    };
+    if target.len() > LONG_TARGET
+        && let Some(q) = target.iter().position(|&b| b == b'?')
+    {
+        encode(&target[..q], out);
+        out.push(b'?');
+        out.extend_from_slice(LONG_QUERY_MARKER.as_bytes());
+        return Some(target[q + 1..].to_vec());
+    }
+    encode(target, out);
+    None
+}
+
 #[derive(Debug, PartialEq)]
 enum State {
     /// In a request line: `spaces` seen so far (the target is after the
-    /// first), the method's bytes while it is being read.
-    Line { spaces: u8, method: Vec<u8> },
+    /// first), the method's bytes while it is being read, the target's
+    /// (written out when it ends), and the query of a target too long for
+    /// the `http` crate, to be handed over in a header.
+    Line {
+        spaces: u8,
+        method: Vec<u8>,
+        target: Vec<u8>,
+        long_query: Option<Vec<u8>>,
+    },
     /// In the headers: the current line, what framing they announced.
     Headers {
         line: Vec<u8>,
@@ -58,6 +99,8 @@ impl State {
         State::Line {
             spaces: 0,
             method: Vec::new(),
+            target: Vec::new(),
+            long_query: None,
         }
     }
 }
@@ -119,9 +162,43 @@ impl Rewriter {
 
     fn byte(&mut self, b: u8, out: &mut Vec<u8>) {
         match &mut self.state {
-            State::Line { spaces, method } => {
+            State::Line {
+                spaces,
+                method,
+                target,
+                long_query,
+            } => {
+                if *spaces == 1 && b != b' ' && b != b'\n' {
+                    if target.len() >= MAX_TARGET {
+                        // Past any limit: let the HTTP parser refuse it.
+                        out.extend_from_slice(target);
+                        out.push(b);
+                        self.state = State::Passthrough;
+                        return;
+                    }
+                    target.push(b);
+                    return;
+                }
+                if *spaces == 1 {
+                    // The target ends (a request line without a version
+                    // ends it at the line end).
+                    let cr = target.last() == Some(&b'\r');
+                    if cr {
+                        target.pop();
+                    }
+                    *long_query = write_target(target, out);
+                    if cr {
+                        out.push(b'\r');
+                    }
+                }
                 if b == b'\n' {
                     out.push(b);
+                    if let Some(q) = long_query.take() {
+                        out.extend_from_slice(LONG_QUERY_HEADER.as_bytes());
+                        out.extend_from_slice(b": ");
+                        out.extend_from_slice(&q);
+                        out.extend_from_slice(b"\r\n");
+                    }
                     // Lines before a request (empty ones) are allowed.
                     let h2 = method == b"PRI";
                     let started = *spaces > 0 || !method.is_empty();
@@ -144,16 +221,10 @@ impl Rewriter {
                     out.push(b);
                     return;
                 }
-                if *spaces == 0 {
-                    if b != b'\r' && method.len() < 16 {
-                        method.push(b);
-                    }
-                    out.push(b);
-                } else if *spaces == 1 && needs_encoding(b) {
-                    out.extend_from_slice(format!("%{b:02X}").as_bytes());
-                } else {
-                    out.push(b);
+                if *spaces == 0 && b != b'\r' && method.len() < 16 {
+                    method.push(b);
                 }
+                out.push(b);
             }
             State::Headers {
                 line,
@@ -268,7 +339,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for LenientIo<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         let this = self.get_mut();
-        if this.at == this.pending.len() {
+        // A request target is held back until it ends, so a read may give
+        // nothing to hand over yet: read on (an empty read is the end).
+        while this.at == this.pending.len() {
             this.pending.clear();
             this.at = 0;
             let mut raw = [0u8; 16 * 1024];
@@ -319,6 +392,47 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for LenientIo<T> {
     }
 }
 
+/// The raw query of a request, as axum's `RawQuery` gives it, including a
+/// query too long for the `http` crate (see [`LONG_TARGET`]).
+#[derive(Debug)]
+pub struct RawQuery(pub Option<String>);
+
+/// A long query moved out of the target by [`LenientIo`].
+#[derive(Clone, Debug)]
+struct LongQuery(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RawQuery {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(LongQuery(q)) = parts.extensions.get::<LongQuery>() {
+            return Ok(RawQuery(Some(q.clone())));
+        }
+        Ok(RawQuery(parts.uri.query().map(str::to_string)))
+    }
+}
+
+/// Takes a long query out of its header (only for a request whose target
+/// carries the marker; the header is removed either way).
+pub async fn restore_long_query(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let header = req.headers_mut().remove(LONG_QUERY_HEADER);
+    if req.uri().query() == Some(LONG_QUERY_MARKER)
+        && let Some(q) = header
+            .as_ref()
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+    {
+        let q = q.to_string();
+        req.extensions_mut().insert(LongQuery(q));
+    }
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,6 +474,62 @@ mod tests {
         );
         for step in [1, 5, 64, 10_000] {
             assert_eq!(rewrite(input.as_bytes(), step), want, "step {step}");
+        }
+    }
+
+    #[test]
+    fn a_query_too_long_for_the_uri_type_moves_to_a_header() {
+        let query = format!("filter=alertname=~\"{}\"", "x|".repeat(40_000));
+        let input = format!("GET /api/v2/alerts?{query} HTTP/1.1\r\nHost: h\r\n\r\n");
+        let want = format!(
+            "GET /api/v2/alerts?{LONG_QUERY_MARKER} HTTP/1.1\r\n{LONG_QUERY_HEADER}: {query}\r\nHost: h\r\n\r\n"
+        );
+        for step in [1, 1000, 1 << 20] {
+            assert_eq!(rewrite(input.as_bytes(), step), want, "step {step}");
+        }
+    }
+
+    /// A reader that hands over `step` bytes at a time.
+    struct Trickle {
+        data: Vec<u8>,
+        at: usize,
+        step: usize,
+    }
+
+    impl AsyncRead for Trickle {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            let n = self
+                .step
+                .min(self.data.len() - self.at)
+                .min(buf.remaining());
+            let at = self.at;
+            buf.put_slice(&self.data[at..at + n]);
+            self.at += n;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Through the IO type, reads that end inside a target (held back)
+    /// never look like the end of the stream.
+    #[tokio::test]
+    async fn reads_that_end_inside_a_target_are_not_the_end() {
+        use tokio::io::AsyncReadExt;
+        let long = format!("GET /a?{} HTTP/1.1\r\n\r\n", "q".repeat(LONG_TARGET + 10));
+        for input in [GET.to_string(), long] {
+            for step in [1, 3, 100] {
+                let mut io = LenientIo::new(Trickle {
+                    data: input.clone().into_bytes(),
+                    at: 0,
+                    step,
+                });
+                let mut got = Vec::new();
+                io.read_to_end(&mut got).await.unwrap();
+                assert_eq!(got, rewrite(input.as_bytes(), input.len()).into_bytes());
+            }
         }
     }
 

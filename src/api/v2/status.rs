@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
+
+use crate::web::lenient::RawQuery;
 use axum::http::StatusCode;
 use axum::response::Response;
 
