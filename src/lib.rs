@@ -3,6 +3,8 @@
 //! The modules follow Alertmanager's package map. An alert's path through
 //! them:
 //!
+//! 0. `web` reads the request: leniently (request targets as Go's server
+//!    reads them) and behind `--web.config.file` (TLS, basic auth).
 //! 1. `api` (`POST /api/v2/alerts`) validates it and puts it in the
 //!    `store`, which merges it with what it holds and tells its observers:
 //!    the `inhibit`or (source alerts), the `dispatch`er, the `state`
