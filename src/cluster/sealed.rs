@@ -217,8 +217,39 @@ impl Reassembly {
 /// The relays: which loopback socket stands for which peer.
 #[derive(Default)]
 struct Relays {
-    by_peer: HashMap<SocketAddr, Arc<TokioUdp>>,
+    by_peer: HashMap<SocketAddr, Relay>,
     by_local: HashMap<SocketAddr, SocketAddr>,
+}
+
+/// The loopback socket standing for one peer, and its sending task.
+struct Relay {
+    socket: Arc<TokioUdp>,
+    local: SocketAddr,
+    last_used: Instant,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// A relay unused this long is closed (peers come and go with new
+/// addresses; a peer heard of again gets a new relay).
+const RELAY_IDLE: Duration = Duration::from_secs(600);
+
+impl Relays {
+    /// Closes the relays unused since `before`; returns how many.
+    fn close_idle(&mut self, before: Instant) -> usize {
+        let idle: Vec<SocketAddr> = self
+            .by_peer
+            .iter()
+            .filter(|(_, r)| r.last_used < before)
+            .map(|(p, _)| *p)
+            .collect();
+        for p in &idle {
+            if let Some(r) = self.by_peer.remove(p) {
+                r.task.abort();
+                self.by_local.remove(&r.local);
+            }
+        }
+        idle.len()
+    }
 }
 
 struct Shared {
@@ -257,23 +288,21 @@ impl Shared {
 
     /// The relay standing for `peer`, made on first use.
     async fn relay(self: &Arc<Self>, peer: SocketAddr) -> std::io::Result<Arc<TokioUdp>> {
-        if let Some(r) = lock(&self.relays).by_peer.get(&peer) {
-            return Ok(r.clone());
+        if let Some(r) = lock(&self.relays).by_peer.get_mut(&peer) {
+            r.last_used = Instant::now();
+            return Ok(r.socket.clone());
         }
         let socket = Arc::new(TokioUdp::bind((Ipv4Addr::LOCALHOST, 0)).await?);
         let local = socket.local_addr()?;
-        {
-            let mut relays = lock(&self.relays);
-            if let Some(r) = relays.by_peer.get(&peer) {
-                return Ok(r.clone());
-            }
-            relays.by_peer.insert(peer, socket.clone());
-            relays.by_local.insert(local, peer);
+        let mut relays = lock(&self.relays);
+        if let Some(r) = relays.by_peer.get_mut(&peer) {
+            r.last_used = Instant::now();
+            return Ok(r.socket.clone());
         }
         // What chitchat sends to `peer`: sealed and sent on.
         let shared = self.clone();
         let relay = socket.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let mut buf = vec![0u8; 65_536];
             loop {
                 let (n, from) = match relay.recv_from(&mut buf).await {
@@ -300,6 +329,16 @@ impl Shared {
                 }
             }
         });
+        relays.by_peer.insert(
+            peer,
+            Relay {
+                socket: socket.clone(),
+                local,
+                last_used: Instant::now(),
+                task,
+            },
+        );
+        relays.by_local.insert(local, peer);
         Ok(socket)
     }
 }
@@ -373,10 +412,28 @@ impl Transport for SealedTransport {
                 }
             }
         });
+        // Relays of peers gone quiet are closed.
+        let janitor = {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    let Some(before) = Instant::now().checked_sub(RELAY_IDLE) else {
+                        continue;
+                    };
+                    let closed = lock(&shared.relays).close_idle(before);
+                    if closed > 0 {
+                        tracing::debug!(closed, "closed idle gossip relays");
+                    }
+                }
+            })
+        };
         Ok(Box::new(SealedSocket {
             inner,
             shared,
             _reader: AbortOnDrop(task),
+            _janitor: AbortOnDrop(janitor),
         }))
     }
 }
@@ -393,6 +450,18 @@ struct SealedSocket {
     inner: UdpSocket,
     shared: Arc<Shared>,
     _reader: AbortOnDrop,
+    _janitor: AbortOnDrop,
+}
+
+impl Drop for SealedSocket {
+    fn drop(&mut self) {
+        // The relays' tasks hold the shared state: stop them with the socket.
+        let mut relays = lock(&self.shared.relays);
+        for (_, r) in relays.by_peer.drain() {
+            r.task.abort();
+        }
+        relays.by_local.clear();
+    }
 }
 
 #[async_trait]
@@ -467,6 +536,37 @@ mod tests {
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
         assert!(s.open(tampered).is_none());
+    }
+
+    /// Relays unused for a while are closed, with their tasks; the others
+    /// stay.
+    #[tokio::test]
+    async fn idle_relays_are_closed() {
+        let mut relays = Relays::default();
+        let now = Instant::now();
+        for (i, age) in [(1u16, 700u64), (2, 10)] {
+            let socket = Arc::new(TokioUdp::bind("127.0.0.1:0").await.unwrap());
+            let local = socket.local_addr().unwrap();
+            let peer: SocketAddr = format!("10.0.0.{i}:9094").parse().unwrap();
+            relays.by_local.insert(local, peer);
+            relays.by_peer.insert(
+                peer,
+                Relay {
+                    socket,
+                    local,
+                    last_used: now - Duration::from_secs(age),
+                    task: tokio::spawn(std::future::pending()),
+                },
+            );
+        }
+        assert_eq!(relays.close_idle(now - RELAY_IDLE), 1);
+        assert_eq!(relays.by_peer.len(), 1);
+        assert_eq!(relays.by_local.len(), 1);
+        assert!(
+            relays
+                .by_peer
+                .contains_key(&"10.0.0.2:9094".parse().unwrap())
+        );
     }
 
     #[test]
