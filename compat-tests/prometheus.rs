@@ -20,6 +20,30 @@ impl Drop for Child {
     }
 }
 
+/// Starts Prometheus on `dir/prometheus.yml`, evaluating and re-sending
+/// every second; stopped when dropped.
+fn prometheus(bin: &std::path::Path, dir: &std::path::Path) -> Child {
+    let port = harness::free_port();
+    Child(
+        Command::new(bin)
+            .current_dir(dir)
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--rules.alert.resend-delay=1s")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus starts"),
+    )
+}
+
 #[test]
 fn prometheus_alerts_reach_tocsin() {
     let bin = std::path::Path::new("/usr/bin/prometheus");
@@ -66,25 +90,7 @@ alerting:
         ),
     )
     .unwrap();
-    let port = harness::free_port();
-    let _prom = Child(
-        Command::new(bin)
-            .current_dir(dir.path())
-            .arg(format!(
-                "--config.file={}",
-                dir.path().join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--rules.alert.resend-delay=1s")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts"),
-    );
+    let _prom = prometheus(bin, dir.path());
     let mut found = serde_json::Value::Null;
     let ok = harness::eventually(Duration::from_secs(90), || {
         let v = tocsin
@@ -178,25 +184,7 @@ alerting:
         ),
     )
     .unwrap();
-    let port = harness::free_port();
-    let _prom = Child(
-        Command::new(bin)
-            .current_dir(dir.path())
-            .arg(format!(
-                "--config.file={}",
-                dir.path().join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--rules.alert.resend-delay=1s")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts"),
-    );
+    let _prom = prometheus(bin, dir.path());
     // Read back over TLS with the same credentials (curl).
     let seen = harness::eventually(Duration::from_secs(90), || {
         let out = Command::new("curl")

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, Sink, eventually};
+use common::{Server, Sink, eventually, free_udp_port};
 use serde_json::{Value, json};
 
 const PEER_TIMEOUT: &str = "2s";
@@ -30,14 +30,6 @@ receivers:
 "#,
         sink.url()
     )
-}
-
-/// A free UDP port on the loopback address.
-fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .expect("a free UDP port")
 }
 
 struct Peer {

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Sink, eventually, free_port, try_request};
+use common::{Sink, eventually, free_port, free_udp_port, try_request};
 
 struct Replica {
     child: Child,
@@ -23,13 +23,6 @@ impl Drop for Replica {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .unwrap()
 }
 
 /// Starts a replica as prometheus-operator would, with `root` standing for

@@ -169,34 +169,29 @@ fn malformed_web_configs_are_refused_at_start() {
     ];
     for (config, want) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let web = dir.path().join("web.yml");
-        std::fs::write(&web, config).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_tocsin"))
-            .current_dir(dir.path())
-            .arg("--web.listen-address=127.0.0.1:0")
-            .arg("--cluster.listen-address=")
-            .arg(format!(
-                "--storage.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.config.file={}", web.display()))
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{config}: {err}");
+        std::fs::write(dir.path().join("web.yml"), config).unwrap();
+        let err = refused_start(dir.path(), &dir.path().join("web.yml"));
         assert!(err.contains(want), "{config}: want {want:?} in {err}");
     }
     let dir = tempfile::tempdir().unwrap();
+    let err = refused_start(dir.path(), std::path::Path::new("/nonexistent/web.yml"));
+    assert!(err.contains("/nonexistent/web.yml"), "{err}");
+}
+
+/// Starts Tocsin in `dir` on the web configuration `web`, insists that it
+/// exits with 1, and gives back what it wrote on standard error.
+fn refused_start(dir: &std::path::Path, web: &std::path::Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_tocsin"))
-        .current_dir(dir.path())
+        .current_dir(dir)
         .arg("--web.listen-address=127.0.0.1:0")
         .arg("--cluster.listen-address=")
         .arg("--storage.in-memory")
-        .arg("--web.config.file=/nonexistent/web.yml")
+        .arg(format!("--web.config.file={}", web.display()))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/web.yml"));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{}: {err}", web.display());
+    err
 }
 
 /// `curl` against `url` with extra arguments: (exit code, HTTP status).
@@ -396,7 +391,6 @@ fn a_rotated_certificate_is_picked_up() {
     ] {
         std::fs::remove_file(dir.path().join(f)).unwrap();
     }
-    std::fs::copy(dir.path().join("ca.srl"), dir.path().join("old.srl")).ok();
     common::tls_certificates(dir.path());
     assert!(eventually(Duration::from_secs(5), || curl(
         dir.path(),
@@ -441,19 +435,7 @@ fn bad_tls_settings_are_refused_at_start() {
         ),
     ] {
         std::fs::write(dir.path().join("web.yml"), format!("{base}{extra}")).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_tocsin"))
-            .current_dir(dir.path())
-            .arg("--web.listen-address=127.0.0.1:0")
-            .arg("--cluster.listen-address=")
-            .arg("--storage.in-memory")
-            .arg(format!(
-                "--web.config.file={}",
-                dir.path().join("web.yml").display()
-            ))
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{extra}: {err}");
+        let err = refused_start(dir.path(), &dir.path().join("web.yml"));
         assert!(err.contains(want), "{extra}: want {want:?} in {err}");
     }
 }

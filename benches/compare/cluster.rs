@@ -25,38 +25,16 @@ fn free_udp_port() -> Result<u16, String> {
         .map_err(|e| e.to_string())
 }
 
-async fn metrics(server: &Server) -> Result<String, String> {
-    let mut c = Conn::connect(&server.addr)
-        .await
-        .map_err(|e| e.to_string())?;
-    let body = c.expect_ok("GET", "/metrics", Bytes::new()).await?;
-    Ok(String::from_utf8_lossy(&body).into_owned())
-}
-
-/// The sum of the samples of `family` (all label sets).
-fn sum_of(text: &str, family: &str) -> f64 {
-    text.lines()
-        .filter(|l| {
-            l.strip_prefix(family)
-                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
 async fn members(server: &Server) -> Result<usize, String> {
-    Ok(sum_of(&metrics(server).await?, "alertmanager_cluster_members") as usize)
+    Ok(server.metric_sum("alertmanager_cluster_members").await? as usize)
 }
 
 async fn silences(server: &Server) -> Result<usize, String> {
-    Ok(sum_of(&metrics(server).await?, "alertmanager_silences") as usize)
+    Ok(server.metric_sum("alertmanager_silences").await? as usize)
 }
 
 async fn merged(server: &Server) -> Result<f64, String> {
-    Ok(sum_of(
-        &metrics(server).await?,
-        "tocsin_cluster_merged_total",
-    ))
+    server.metric_sum("tocsin_cluster_merged_total").await
 }
 
 /// Polls `check` every 10 ms until it holds or `limit` passes.

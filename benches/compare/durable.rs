@@ -5,10 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use chrono::Utc;
 
-use crate::client::Conn;
 use crate::report::{Reading, Report, Unit};
 use crate::scenarios::{Sizes, create_silences, figure, limited, load, time_get};
 use crate::server::{Kind, Server, Setup};
@@ -85,16 +83,7 @@ pub async fn ingest_modes(
 
 /// The count of alerts (active and suppressed) `/metrics` reports.
 async fn active_alerts(server: &Server) -> Result<usize, String> {
-    let mut c = Conn::connect(&server.addr)
-        .await
-        .map_err(|e| e.to_string())?;
-    let body = c.expect_ok("GET", "/metrics", Bytes::new()).await?;
-    let text = String::from_utf8_lossy(&body);
-    Ok(text
-        .lines()
-        .filter(|l| l.starts_with("alertmanager_alerts{"))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum::<f64>() as usize)
+    Ok(server.metric_sum("alertmanager_alerts").await? as usize)
 }
 
 /// A server loaded with alerts and silences, stopped and started again.

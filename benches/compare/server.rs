@@ -124,6 +124,21 @@ impl Server {
         Ok(started.elapsed())
     }
 
+    /// The sum of the samples of the metric `family` (every label set)
+    /// that the server's `/metrics` reports now.
+    pub async fn metric_sum(&self, family: &str) -> Result<f64, String> {
+        let mut c = Conn::connect(&self.addr).await.map_err(|e| e.to_string())?;
+        let body = c.expect_ok("GET", "/metrics", bytes::Bytes::new()).await?;
+        Ok(String::from_utf8_lossy(&body)
+            .lines()
+            .filter(|l| {
+                l.strip_prefix(family)
+                    .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum())
+    }
+
     async fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {

@@ -361,22 +361,33 @@ impl Cluster {
         let _ = self.publish.send(p);
     }
 
-    fn publish_silence(&self, s: &Silence) {
-        let value = wire::silence_value(s);
+    /// Publishes `key`, unless its value is too large to gossip: then it
+    /// is counted under `kind` (Alertmanager's `sil` or `nfl`) and logged.
+    fn publish_value(&self, key: String, value: String, kind: &'static str, what: &str) {
         if value.len() > wire::MAX_VALUE {
             self.metrics
                 .oversize_dropped
-                .get_or_create(&vec![("key", "sil")])
+                .get_or_create(&vec![("key", kind)])
                 .inc();
             tracing::error!(
-                id = %s.id,
+                key,
+                what,
                 bytes = value.len(),
                 limit = wire::MAX_VALUE,
-                "Silence too large to gossip: peers will not see it"
+                "Value too large to gossip: peers will not see it"
             );
             return;
         }
-        self.send(Publish::Set(wire::silence_key(&s.id), value));
+        self.send(Publish::Set(key, value));
+    }
+
+    fn publish_silence(&self, s: &Silence) {
+        self.publish_value(
+            wire::silence_key(&s.id),
+            wire::silence_value(s),
+            "sil",
+            "silence",
+        );
     }
 }
 
@@ -393,23 +404,13 @@ impl SilenceGossip for Cluster {
 
 impl NflogSink for Cluster {
     fn logged(&self, e: &Entry) {
-        let value = wire::nflog_value(e);
-        if value.len() > wire::MAX_VALUE {
-            self.metrics
-                .oversize_dropped
-                .get_or_create(&vec![("key", "nfl")])
-                .inc();
-            tracing::error!(
-                group_key = %e.group_key,
-                bytes = value.len(),
-                "Notification log entry too large to gossip: peers may send it again"
-            );
-            return;
-        }
-        self.send(Publish::Set(
+        // Too large, peers may send the notification again.
+        self.publish_value(
             wire::nflog_key(&e.group_key, &e.receiver),
-            value,
-        ));
+            wire::nflog_value(e),
+            "nfl",
+            "notification log entry",
+        );
     }
 
     /// Merged entries came from the cluster: nothing to publish.

@@ -233,6 +233,14 @@ impl Drop for Server {
 }
 
 /// A free loopback port (for servers that cannot be told to pick one).
+/// A free UDP port on the loopback address (for a cluster's gossip).
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free UDP port")
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
