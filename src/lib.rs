@@ -32,6 +32,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod dispatch;
+pub mod graph;
 pub mod history;
 pub mod inhibit;
 pub mod logging;

@@ -52,6 +52,43 @@ pub struct WebPaths {
 /// Works out the external URL and route prefix as Alertmanager does: an empty
 /// `--web.external-url` becomes `http://<hostname>:<port of the first listen
 /// address>`, and the prefix defaults to the external URL's path.
+/// The chart settings of the `--graph.*` flags; `None` without
+/// `--graph.prometheus-url`.
+pub fn graph_settings(args: &ServerArgs) -> Result<Option<crate::graph::GraphSettings>, String> {
+    if args.graph_prometheus_url.is_empty() {
+        return Ok(None);
+    }
+    let check_url = |flag: &str, v: &str| -> Result<String, String> {
+        let u = url::Url::parse(v).map_err(|e| format!("--{flag}={v:?}: {e}"))?;
+        if !matches!(u.scheme(), "http" | "https") {
+            return Err(format!("--{flag}={v:?}: the scheme must be http or https"));
+        }
+        Ok(v.trim_end_matches('/').to_string())
+    };
+    let opt_url = |flag: &str, v: &str| -> Result<Option<String>, String> {
+        (!v.is_empty()).then(|| check_url(flag, v)).transpose()
+    };
+    let tz: chrono_tz::Tz = args.graph_timezone.parse().map_err(|_| {
+        format!(
+            "--graph.timezone={:?}: unknown time zone",
+            args.graph_timezone
+        )
+    })?;
+    if args.graph_range.is_zero() || args.graph_timeout.is_zero() || args.graph_link_ttl.is_zero() {
+        return Err("--graph.range, --graph.timeout and --graph.link-ttl must be positive".into());
+    }
+    Ok(Some(crate::graph::GraphSettings {
+        prometheus_url: check_url("graph.prometheus-url", &args.graph_prometheus_url)?,
+        public_url: opt_url("graph.public-url", &args.graph_public_url)?,
+        range: args.graph_range,
+        explorer_url: opt_url("graph.explorer-url", &args.graph_explorer_url)?,
+        timeout: args.graph_timeout,
+        tz,
+        link_ttl: args.graph_link_ttl,
+        ..crate::graph::GraphSettings::default()
+    }))
+}
+
 pub fn web_paths(args: &ServerArgs, hostname: &str) -> Result<WebPaths, String> {
     let raw = if args.web_external_url.is_empty() {
         let first = args
@@ -376,6 +413,29 @@ async fn serve(args: ServerArgs) -> ExitCode {
         alerts.for_each(|a| restored_alerts.push(a.clone()));
         h.restored(restored_alerts);
     }
+    let graphs = match graph_settings(&args) {
+        Ok(None) => None,
+        Ok(Some(settings)) => {
+            tracing::info!(prometheus = %settings.prometheus_url, public_url = settings.public_url.as_deref().unwrap_or(""), "Slack messages get charts");
+            match crate::graph::Grapher::new(settings, Some(metrics.graph.clone())) {
+                Ok(g) => Some(Arc::new(g)),
+                Err(e) => {
+                    tracing::error!(err = %e, "Invalid --graph flags");
+                    if let Some(db) = &db {
+                        db.close();
+                    }
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        Err(e) => {
+            tracing::error!(err = %e, "Invalid --graph flags");
+            if let Some(db) = &db {
+                db.close();
+            }
+            return ExitCode::from(1);
+        }
+    };
     let deps = PipelineDeps {
         silences: silences.clone(),
         nflog: nflog.clone(),
@@ -393,6 +453,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
             None => crate::notify::pipeline::no_peer_wait(),
         },
         history: history.clone(),
+        graphs: graphs.clone(),
     };
     let config = coordinator.current();
     let live = match Live::new(config.clone(), &deps) {
@@ -458,6 +519,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
         }));
     }
     state.set_history(history.clone());
+    state.set_graphs(graphs.clone());
     install_reload_hook(
         &coordinator,
         &state,
@@ -497,7 +559,10 @@ async fn serve(args: ServerArgs) -> ExitCode {
     // Outermost: headers and basic authentication guard every route.
     if let Some(c) = &web_config {
         app = app.layer(axum::middleware::from_fn_with_state(
-            crate::web::WebGate::new(c.clone()),
+            crate::web::WebGate::new(c.clone()).with_open_prefix(format!(
+                "{}/graphs/",
+                paths.route_prefix.trim_end_matches('/')
+            )),
             crate::web::gate,
         ));
     }

@@ -2,6 +2,7 @@
 //! endpoints (`/-/healthy`, `/-/ready`, `/-/reload`), `/metrics`, and API v1's
 //! "gone" answers.
 
+pub mod graphs;
 pub mod history;
 pub mod v2;
 
@@ -79,6 +80,8 @@ pub struct AppState {
     ready_checks: RwLock<Vec<ReadyCheck>>,
     /// The record of alerts and notifications (none in memory-only mode).
     history: RwLock<Option<crate::history::History>>,
+    /// Charts for notifications (`--graph.prometheus-url`).
+    graphs: RwLock<Option<Arc<crate::graph::Grapher>>>,
 }
 
 /// A readiness condition: `Err` says why the instance is not ready.
@@ -106,7 +109,21 @@ impl AppState {
             live: RwLock::new(Arc::new(live)),
             ready_checks: RwLock::new(Vec::new()),
             history: RwLock::new(None),
+            graphs: RwLock::new(None),
         }
+    }
+
+    /// Plugs the chart maker in (public chart links).
+    pub fn set_graphs(&self, graphs: Option<Arc<crate::graph::Grapher>>) {
+        *self.graphs.write().unwrap_or_else(|e| e.into_inner()) = graphs;
+    }
+
+    /// The chart maker, when charts are on.
+    pub fn graphs(&self) -> Option<Arc<crate::graph::Grapher>> {
+        self.graphs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Adds a condition `/-/ready` requires.
@@ -173,6 +190,7 @@ pub fn router(state: Arc<AppState>, route_prefix: &str) -> Router {
         .route("/-/reload", axum::routing::post(reload))
         .route("/metrics", get(metrics))
         .route("/api/v1/{*rest}", any(v1_gone))
+        .route("/graphs/{file}", get(graphs::public_chart))
         .with_state(state.clone())
         .merge(history::router(state.clone()))
         .merge(v2::router(state));

@@ -250,6 +250,38 @@ pub struct ServerArgs {
     #[arg(long = "cluster.label", default_value = "")]
     pub cluster_label: String,
 
+    /// Draw a chart of what fired for every Slack notification, querying this Prometheus (Tocsin; the Autometrics Slack app's PROMETHEUS_URL). Slack configs in Web API mode upload it into the message's thread; with --graph.public-url, incoming webhooks show it too.
+    #[arg(
+        long = "graph.prometheus-url",
+        default_value = "",
+        env = "PROMETHEUS_URL"
+    )]
+    pub graph_prometheus_url: String,
+
+    /// The URL at which Slack can fetch Tocsin's charts (Tocsin's /graphs/ path, e.g. the external URL): the attachment's image_url becomes <public-url>/graphs/<signed, expiring id>.png (Tocsin; the Autometrics Slack app's BASE_URL).
+    #[arg(long = "graph.public-url", default_value = "", env = "BASE_URL")]
+    pub graph_public_url: String,
+
+    /// How much time a chart shows before the alert started (Tocsin; the annotation graph_range overrides it per alert).
+    #[arg(long = "graph.range", default_value = "3h", value_parser = go_duration)]
+    pub graph_range: Duration,
+
+    /// A Prometheus-compatible query UI the chart links to (Tocsin; the Autometrics Slack app's EXPLORER_URL).
+    #[arg(long = "graph.explorer-url", default_value = "", env = "EXPLORER_URL")]
+    pub graph_explorer_url: String,
+
+    /// The most time spent querying and drawing a chart before the message goes out without it (Tocsin).
+    #[arg(long = "graph.timeout", default_value = "5s", value_parser = go_duration)]
+    pub graph_timeout: Duration,
+
+    /// The time zone of the charts' time axis, e.g. Europe/Berlin (Tocsin).
+    #[arg(long = "graph.timezone", default_value = "UTC")]
+    pub graph_timezone: String,
+
+    /// How long a public chart link works (Tocsin).
+    #[arg(long = "graph.link-ttl", default_value = "168h", value_parser = go_duration)]
+    pub graph_link_ttl: Duration,
+
     /// Comma-separated experimental features to enable. Valid options: alert-names-in-metrics, receiver-name-in-metrics, group-key-in-metrics, classic-mode, utf8-strict-mode, auto-gomemlimit, event-recorder
     #[arg(long = "enable-feature", default_value = "")]
     pub enable_feature: String,

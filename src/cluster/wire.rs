@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::nflog::{Entry, Receiver};
+use crate::nflog::{Entry, Receiver, ReceiverData};
 use crate::silence::Silence;
 use crate::state::codec::{from_nanos, nanos, silence_body, silence_from_body};
 
@@ -74,6 +74,9 @@ pub struct WireEntry {
     pub resolved: Vec<u64>,
     #[serde(rename = "e")]
     pub expires_at: i64,
+    /// The integration's data (absent when empty).
+    #[serde(rename = "d", default, skip_serializing_if = "ReceiverData::is_empty")]
+    pub receiver_data: ReceiverData,
 }
 
 pub fn nflog_value(e: &Entry) -> String {
@@ -86,6 +89,7 @@ pub fn nflog_value(e: &Entry) -> String {
         firing: e.firing_alerts.clone(),
         resolved: e.resolved_alerts.clone(),
         expires_at: nanos(e.expires_at),
+        receiver_data: e.receiver_data.clone(),
     };
     serde_json::to_string(&w).unwrap_or_default()
 }
@@ -99,6 +103,7 @@ pub fn nflog_from(value: &str) -> Result<Entry, String> {
         firing_alerts: w.firing,
         resolved_alerts: w.resolved,
         expires_at: from_nanos(w.expires_at),
+        receiver_data: w.receiver_data,
     })
 }
 
@@ -134,8 +139,15 @@ mod tests {
             firing_alerts: vec![1, 2],
             resolved_alerts: vec![3],
             expires_at: now + chrono::Duration::hours(120),
+            receiver_data: Default::default(),
         };
         assert_eq!(nflog_from(&nflog_value(&e)).unwrap(), e);
+        assert!(!nflog_value(&e).contains("\"d\""), "no data, no field");
+        let mut with_data = e.clone();
+        with_data
+            .receiver_data
+            .insert("threadTs".into(), "1700000000.000100".into());
+        assert_eq!(nflog_from(&nflog_value(&with_data)).unwrap(), with_data);
         let k = nflog_key(&e.group_key, &e.receiver);
         assert_eq!(k, nflog_key(&e.group_key, &e.receiver));
         assert!(k.starts_with("n/") && k.len() == 18);

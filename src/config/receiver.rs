@@ -288,16 +288,6 @@ impl Receiver {
     pub fn integration_count(&self) -> usize {
         self.integration_counts().iter().map(|(_, n)| n).sum()
     }
-
-    /// The integration kinds this receiver uses that Tocsin cannot send to
-    /// yet (every kind but the webhook, for now).
-    pub fn unsupported_kinds(&self) -> Vec<String> {
-        self.integration_counts()
-            .iter()
-            .filter(|(kind, n)| *n > 0 && *kind != "webhook")
-            .map(|(kind, _)| kind.to_string())
-            .collect()
-    }
 }
 
 /// Alertmanager's receiver loop after the file is read: for each receiver

@@ -59,6 +59,7 @@ pub mod cluster;
 pub mod config;
 pub mod dispatch;
 pub mod exposition;
+pub mod graph;
 pub mod http;
 pub mod nflog;
 pub mod notify;
@@ -119,6 +120,8 @@ pub struct Metrics {
     pub state: StateMetrics,
     /// Gossip between peers.
     pub cluster: cluster::ClusterMetrics,
+    /// Charts drawn for notifications.
+    pub graph: graph::GraphMetrics,
 }
 
 impl Metrics {
@@ -138,6 +141,7 @@ impl Metrics {
             nflog: NflogMetrics::register(&registry),
             state: StateMetrics::register(&registry),
             cluster: cluster::ClusterMetrics::register(&registry),
+            graph: graph::GraphMetrics::register(&registry),
             registry,
         };
         metrics

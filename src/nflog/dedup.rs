@@ -180,6 +180,7 @@ mod tests {
             firing_alerts: firing.to_vec(),
             resolved_alerts: resolved.to_vec(),
             expires_at: now() + TimeDelta::hours(1),
+            receiver_data: Default::default(),
         }
     }
 

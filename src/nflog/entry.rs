@@ -43,9 +43,10 @@ impl fmt::Display for Receiver {
 /// [`Entry::normalize`]); upstream keeps them in alert order, which matters
 /// nowhere since they are only used as sets.
 ///
-/// Alertmanager v0.34 adds `receiver_data`, a per-entry key/value store that
-/// integrations may fill (no integration shipped with it does yet); it is not
-/// kept here.
+/// `receiver_data` (Alertmanager v0.34) is a per-entry key/value store an
+/// integration fills when it sends: Slack keeps the channel id and message
+/// timestamp there (`channelId`, `threadTs`) to update its message later.
+/// It is persisted and gossiped with the entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// The aggregation group key, e.g. `{}/{severity="critical"}:{alertname="A"}`.
@@ -59,7 +60,12 @@ pub struct Entry {
     pub resolved_alerts: Vec<u64>,
     /// When the entry may be garbage-collected.
     pub expires_at: Timestamp,
+    /// What the integration kept about this notification.
+    pub receiver_data: ReceiverData,
 }
+
+/// An integration's data in a notification-log entry.
+pub type ReceiverData = std::collections::BTreeMap<String, String>;
 
 impl Entry {
     /// Sorts and deduplicates the alert hash lists.
@@ -105,6 +111,7 @@ mod tests {
             firing_alerts: firing.to_vec(),
             resolved_alerts: resolved.to_vec(),
             expires_at: Timestamp::UNIX_EPOCH,
+            receiver_data: Default::default(),
         }
     }
 

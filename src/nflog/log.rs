@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::entry::{Entry, Receiver};
+use super::entry::{Entry, Receiver, ReceiverData};
 use crate::alert::Timestamp;
 use crate::metrics::nflog::NflogMetrics;
 
@@ -168,6 +168,30 @@ impl NotificationLog {
         now: Timestamp,
         expiry: Duration,
     ) -> bool {
+        self.log_with_data(
+            receiver,
+            group_key,
+            firing,
+            resolved,
+            now,
+            expiry,
+            ReceiverData::new(),
+        )
+    }
+
+    /// [`NotificationLog::log`] keeping what the integration stored about
+    /// the notification (Alertmanager 0.34's `receiver_data`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn log_with_data(
+        &self,
+        receiver: &Receiver,
+        group_key: &str,
+        firing: &[u64],
+        resolved: &[u64],
+        now: Timestamp,
+        expiry: Duration,
+        receiver_data: ReceiverData,
+    ) -> bool {
         let key = Key::new(group_key, receiver);
         let mut e = Entry {
             group_key: group_key.to_string(),
@@ -176,6 +200,7 @@ impl NotificationLog {
             firing_alerts: firing.to_vec(),
             resolved_alerts: resolved.to_vec(),
             expires_at: self.expires_at(now, expiry),
+            receiver_data,
         };
         e.normalize();
         let mut shard = Self::write(self.shard_of(&key));
@@ -348,6 +373,7 @@ mod tests {
             firing_alerts: firing.to_vec(),
             resolved_alerts: vec![],
             expires_at: t(expires),
+            receiver_data: Default::default(),
         }
     }
 
@@ -396,6 +422,7 @@ mod tests {
                 firing_alerts: vec![1, 2, 3],
                 resolved_alerts: vec![7, 9],
                 expires_at: t(10 + 7200),
+                receiver_data: Default::default(),
             }
         );
         // Other integration index, other receiver, other group: separate.

@@ -22,5 +22,5 @@ mod log;
 pub mod xxhash;
 
 pub use dedup::{NotificationReason, alert_hash, needs_update, partition_alerts};
-pub use entry::{Entry, Receiver};
+pub use entry::{Entry, Receiver, ReceiverData};
 pub use log::{NflogSink, NotificationLog};

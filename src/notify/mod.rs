@@ -31,10 +31,12 @@
 //! `testing::Sink`, a local HTTP server that records requests and answers
 //! with scripted replies, and `testing::alert` for alerts at fixed times.
 
+pub mod build;
 pub mod http;
 pub mod json;
 pub mod pipeline;
 pub mod retry;
+pub mod slack;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod text;
@@ -82,6 +84,81 @@ pub trait Templater: Send + Sync {
         ctx: &NotifyContext,
         alerts: &[Arc<Alert>],
     ) -> Result<String, String>;
+
+    /// Executes each of `texts` against one data object built once (Go's
+    /// `TmplText` closure): the first error is returned.
+    fn execute_all(
+        &self,
+        texts: &[&str],
+        ctx: &NotifyContext,
+        alerts: &[Arc<Alert>],
+    ) -> Result<Vec<String>, String> {
+        texts
+            .iter()
+            .map(|t| self.execute_text(t, ctx, alerts))
+            .collect()
+    }
+}
+
+/// What an integration keeps about a group's notifications in the
+/// notification log (Alertmanager 0.34's `NflogStore`): filled from the
+/// group's last entry before sending, and recorded with the new entry when
+/// the notification succeeds. Slack keeps its message's channel id and
+/// timestamp here.
+#[derive(Clone, Debug, Default)]
+pub struct NflogStore {
+    data: Arc<std::sync::Mutex<crate::nflog::ReceiverData>>,
+    last_resolved_all: bool,
+    has_previous: bool,
+}
+
+impl NflogStore {
+    /// The store for a group whose last entry is `previous`.
+    pub fn from_entry(previous: Option<&crate::nflog::Entry>) -> NflogStore {
+        NflogStore {
+            data: Arc::new(std::sync::Mutex::new(
+                previous
+                    .map(|e| e.receiver_data.clone())
+                    .unwrap_or_default(),
+            )),
+            last_resolved_all: previous.is_some_and(|e| e.firing_alerts.is_empty()),
+            has_previous: previous.is_some(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, crate::nflog::ReceiverData> {
+        self.data
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.lock().get(key).cloned()
+    }
+
+    pub fn set(&self, key: &str, value: impl Into<String>) {
+        self.lock().insert(key.to_string(), value.into());
+    }
+
+    pub fn remove(&self, key: &str) {
+        self.lock().remove(key);
+    }
+
+    /// Everything stored, for the new log entry.
+    pub fn snapshot(&self) -> crate::nflog::ReceiverData {
+        self.lock().clone()
+    }
+
+    /// Whether the group's last notification told that every alert was
+    /// resolved (the incident it was about is over).
+    pub fn last_resolved_all(&self) -> bool {
+        self.last_resolved_all
+    }
+
+    /// Whether the group was notified before through this integration.
+    pub fn has_previous(&self) -> bool {
+        self.has_previous
+    }
 }
 
 /// Everything about a notification besides the alerts: which group and
@@ -111,6 +188,8 @@ pub struct NotifyContext {
     pub cancel: CancelToken,
     /// Where each attempt is recorded, if anywhere.
     pub history: Option<crate::history::History>,
+    /// The integration's data in the notification log.
+    pub store: NflogStore,
 }
 
 impl NotifyContext {
@@ -128,6 +207,7 @@ impl NotifyContext {
             deadline: None,
             cancel: CancelToken::new(),
             history: None,
+            store: NflogStore::default(),
         }
     }
 }

@@ -21,12 +21,22 @@ use crate::silence::Silences;
 use crate::template::{AmTemplates, Data};
 use crate::timeinterval::{TimeInterval, contains_any};
 
-use super::{CancelToken, Integration, Notifier, NotifyContext, Templater, retry};
+use super::{CancelToken, Integration, NotifyContext, Templater, retry};
 
 /// Renders templated integration fields with Alertmanager's template data.
 pub struct AmTemplater {
     templates: Arc<AmTemplates>,
     external_url: String,
+}
+
+impl AmTemplater {
+    /// Renders with `templates`; `external_url` without a trailing slash.
+    pub fn new(templates: Arc<AmTemplates>, external_url: String) -> AmTemplater {
+        AmTemplater {
+            templates,
+            external_url,
+        }
+    }
 }
 
 impl Templater for AmTemplater {
@@ -50,6 +60,33 @@ impl Templater for AmTemplater {
         self.templates
             .execute_text(text, &data)
             .map_err(|e| e.to_string())
+    }
+
+    fn execute_all(
+        &self,
+        texts: &[&str],
+        ctx: &NotifyContext,
+        alerts: &[Arc<Alert>],
+    ) -> Result<Vec<String>, String> {
+        let owned: Vec<Alert> = alerts.iter().map(|a| (**a).clone()).collect();
+        let route_labels = ctx.route_labels.clone().unwrap_or_default();
+        let data = Data::new(
+            &ctx.receiver,
+            &ctx.group_labels,
+            &route_labels,
+            ctx.notification_reason.as_deref().unwrap_or(""),
+            &owned,
+            &self.external_url,
+            ctx.now,
+        );
+        texts
+            .iter()
+            .map(|t| {
+                self.templates
+                    .execute_text(t, &data)
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
     }
 }
 
@@ -76,6 +113,8 @@ pub struct PipelineDeps {
     pub peer_wait: PeerWait,
     /// Where muting and attempts are recorded (none without a database).
     pub history: Option<crate::history::History>,
+    /// Charts for Slack messages (`--graph.prometheus-url`).
+    pub graphs: Option<Arc<crate::graph::Grapher>>,
 }
 
 /// The pipeline of one configuration.
@@ -100,21 +139,15 @@ impl Pipeline {
             templates: config.templates(),
             external_url: deps.external_url.clone(),
         });
+        let build = super::build::BuildDeps {
+            templater,
+            metrics: deps.metrics.clone(),
+            graphs: deps.graphs.clone(),
+        };
         let mut receivers = HashMap::new();
         let mut unsupported: HashMap<String, Vec<String>> = HashMap::new();
         for r in &config.receivers {
-            let mut integrations = Vec::new();
-            for (idx, w) in r.webhook_configs.iter().enumerate() {
-                let notifier: Arc<dyn Notifier> = Arc::new(
-                    super::webhook::Webhook::new(w, Some(templater.clone()))
-                        .map_err(|e| format!("receiver {}: webhook[{idx}]: {e}", r.name))?,
-                );
-                integrations.push(
-                    Integration::new(notifier, idx, w.send_resolved)
-                        .with_metrics(deps.metrics.integration("webhook")),
-                );
-            }
-            let missing = r.unsupported_kinds();
+            let (integrations, missing) = super::build::build_receiver_integrations(r, &build)?;
             if !missing.is_empty() {
                 tracing::warn!(
                     receiver = %r.name,
@@ -331,15 +364,17 @@ impl Pipeline {
         ctx.deadline = Some(deadline);
         ctx.cancel = self.cancel.clone();
         ctx.history = self.deps.history.clone();
+        ctx.store = super::NflogStore::from_entry(entry.as_ref());
         match retry(integration, &ctx, alerts).await {
             Ok(()) => {
-                self.deps.nflog.log(
+                self.deps.nflog.log_with_data(
                     &key,
                     group_key,
                     &firing,
                     &resolved,
                     chrono::Utc::now(),
                     repeat_interval * 2,
+                    ctx.store.snapshot(),
                 );
                 true
             }

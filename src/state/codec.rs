@@ -125,6 +125,11 @@ pub fn hashes_from(b: &[u8]) -> Result<Vec<u64>, String> {
         .collect())
 }
 
+/// The `data` column of an `nflog` row: NULL for no data.
+pub fn receiver_data_column(data: &crate::nflog::ReceiverData) -> Option<String> {
+    (!data.is_empty()).then(|| serde_json::to_string(data).expect("a string map encodes"))
+}
+
 /// A row of `nflog` as read.
 pub struct NflogRow {
     pub group_key: String,
@@ -135,6 +140,8 @@ pub struct NflogRow {
     pub firing: Vec<u8>,
     pub resolved: Vec<u8>,
     pub expires_at: i64,
+    /// The integration's data as a JSON object; NULL when empty.
+    pub data: Option<String>,
 }
 
 impl NflogRow {
@@ -150,6 +157,12 @@ impl NflogRow {
             firing_alerts: hashes_from(&self.firing)?,
             resolved_alerts: hashes_from(&self.resolved)?,
             expires_at: from_nanos(self.expires_at),
+            receiver_data: match self.data {
+                None => Default::default(),
+                Some(json) => {
+                    serde_json::from_str(&json).map_err(|e| format!("receiver data: {e}"))?
+                }
+            },
         })
     }
 }

@@ -374,6 +374,18 @@ fn entry_from_pb(mesh: ampb::MeshEntry) -> Result<nflog::Entry, RecordProblem> {
         resolved_alerts: e.resolved_alerts,
         expires_at,
         group_key,
+        receiver_data: e
+            .receiver_data
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let v = match v.value? {
+                    ampb::ReceiverDataKind::StrVal(s) => s,
+                    ampb::ReceiverDataKind::IntVal(i) => i.to_string(),
+                    ampb::ReceiverDataKind::DoubleVal(d) => d.to_string(),
+                };
+                Some((k, v))
+            })
+            .collect(),
     })
 }
 
@@ -813,6 +825,7 @@ mod tests {
                 firing_alerts: vec![30, 10, 20],
                 resolved_alerts: vec![5],
                 expires_at: t(7300),
+                receiver_data: Default::default(),
             },
             nflog::Entry {
                 group_key: gk.into(),
@@ -821,6 +834,8 @@ mod tests {
                 firing_alerts: vec![],
                 resolved_alerts: vec![u64::MAX, 1],
                 expires_at: t(7400),
+                // Alertmanager 0.34's receiver data is imported.
+                receiver_data: [("thread".to_string(), "123.456".to_string())].into(),
             },
             nflog::Entry {
                 group_key: "{}:{alertname=\"Y\"}".into(),
@@ -829,6 +844,7 @@ mod tests {
                 firing_alerts: vec![30, 10, 20],
                 resolved_alerts: vec![5],
                 expires_at: t(7500),
+                receiver_data: Default::default(),
             },
         ];
         assert_eq!(got, want);

@@ -237,7 +237,7 @@ fn load(conn: &rusqlite::Connection) -> rusqlite::Result<Loaded> {
     }
     let mut nflog = Vec::new();
     let mut st = conn.prepare(
-        "SELECT group_key, receiver, integration, idx, ts, firing, resolved, expires_at FROM nflog",
+        "SELECT group_key, receiver, integration, idx, ts, firing, resolved, expires_at, data FROM nflog",
     )?;
     let rows = st.query_map([], |r| {
         Ok(codec::NflogRow {
@@ -249,6 +249,7 @@ fn load(conn: &rusqlite::Connection) -> rusqlite::Result<Loaded> {
             firing: r.get(5)?,
             resolved: r.get(6)?,
             expires_at: r.get(7)?,
+            data: r.get(8)?,
         })
     })?;
     for row in rows {

@@ -72,6 +72,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     INSERT INTO silence_log (id, body) SELECT id, body FROM silences ORDER BY id;
     DROP TABLE silences;
     ",
+    // 3: what an integration keeps about a notification (Slack's channel id
+    // and message timestamp), a JSON object of strings or NULL.
+    "
+    ALTER TABLE nflog ADD COLUMN data TEXT;
+    ",
 ];
 
 /// The schema version this Tocsin writes.

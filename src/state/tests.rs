@@ -52,7 +52,20 @@ fn everything_written_is_loaded_back() {
     nflog.log(&r, "{}:{a=\"1\"}", &[1, 2], &[3], now, Duration::ZERO);
     nflog.log(&r, "{}:{a=\"2\"}", &[4], &[], now, Duration::ZERO);
     nflog.gc(now + chrono::Duration::hours(2));
-    nflog.log(&r, "{}:{a=\"3\"}", &[5], &[], now, Duration::ZERO);
+    // What an integration keeps about its message comes back too.
+    let data: crate::nflog::ReceiverData = [("channelId", "C0123ABCD"), ("threadTs", "1.2")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    nflog.log_with_data(
+        &r,
+        "{}:{a=\"3\"}",
+        &[5],
+        &[],
+        now,
+        Duration::ZERO,
+        data.clone(),
+    );
 
     let store = AlertStore::new(StoreOptions::default());
     store.add_observer(Arc::new(db.clone()));
@@ -70,6 +83,7 @@ fn everything_written_is_loaded_back() {
     assert_eq!(loaded.silences[0].id, id);
     assert_eq!(loaded.nflog, nflog.snapshot());
     assert_eq!(loaded.nflog.len(), 1);
+    assert_eq!(loaded.nflog[0].receiver_data, data);
     assert_eq!(loaded.alerts.len(), 1);
     assert_eq!(loaded.alerts[0], alert("A", None));
     assert_eq!(
@@ -109,13 +123,14 @@ fn damaged_rows_are_skipped_and_counted() {
     c.execute_batch(
         "INSERT INTO silence_log (id, body) VALUES ('x', '{not json');
          INSERT INTO alerts VALUES (1, x'01', x'', 0, NULL, 0, '', 0);
-         INSERT INTO nflog VALUES ('g', 'r', 'webhook', 0, 0, x'0102', x'', 0);",
+         INSERT INTO nflog VALUES ('g', 'r', 'webhook', 0, 0, x'0102', x'', 0, NULL);
+         INSERT INTO nflog VALUES ('h', 'r', 'slack', 0, 0, x'', x'', 0, '{\"threadTs\": 1');",
     )
     .unwrap();
     drop(c);
     let db = StateDb::open(dir.path(), metrics()).unwrap();
     let l = db.load().unwrap();
-    assert_eq!(l.damaged, 3);
+    assert_eq!(l.damaged, 4);
     assert!(l.silences.is_empty() && l.alerts.is_empty() && l.nflog.is_empty());
     db.close();
 }

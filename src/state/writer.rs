@@ -543,8 +543,8 @@ fn write(conn: &mut Connection, p: &Pending) -> rusqlite::Result<()> {
     }
     {
         let mut put = tx.prepare_cached(
-            "INSERT OR REPLACE INTO nflog (group_key, receiver, integration, idx, ts, firing, resolved, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR REPLACE INTO nflog (group_key, receiver, integration, idx, ts, firing, resolved, expires_at, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         let mut del = tx.prepare_cached(
             "DELETE FROM nflog WHERE group_key = ?1 AND receiver = ?2 AND integration = ?3 AND idx = ?4",
@@ -560,6 +560,7 @@ fn write(conn: &mut Connection, p: &Pending) -> rusqlite::Result<()> {
                     hashes(&e.firing_alerts),
                     hashes(&e.resolved_alerts),
                     nanos(e.expires_at),
+                    codec::receiver_data_column(&e.receiver_data),
                 ])?,
                 None => del.execute(params![gk, r.group_name, r.integration, r.idx])?,
             };

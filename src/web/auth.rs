@@ -33,6 +33,8 @@ pub struct WebGate {
     config: Arc<LiveWebConfig>,
     cache: Arc<Mutex<Outcomes>>,
     bcrypt: Arc<tokio::sync::Mutex<()>>,
+    /// Path prefixes served without basic authentication.
+    open: Arc<Vec<String>>,
 }
 
 impl WebGate {
@@ -41,7 +43,16 @@ impl WebGate {
             config,
             cache: Arc::default(),
             bcrypt: Arc::default(),
+            open: Arc::default(),
         }
+    }
+
+    /// Serves paths under `prefix` without basic authentication (the
+    /// public chart links, which Slack fetches without credentials and
+    /// which are signed instead); headers and TLS still apply.
+    pub fn with_open_prefix(mut self, prefix: String) -> WebGate {
+        Arc::make_mut(&mut self.open).push(prefix);
+        self
     }
 
     /// Whether `user`:`pass` is allowed by `hash` (`None`: unknown user).
@@ -121,7 +132,11 @@ pub async fn gate(State(gate): State<WebGate>, req: Request, next: Next) -> Resp
             ))
         })
         .collect();
-    let mut resp = if config.basic_auth_users.is_empty() {
+    let open = gate
+        .open
+        .iter()
+        .any(|p| req.uri().path().starts_with(p.as_str()));
+    let mut resp = if config.basic_auth_users.is_empty() || open {
         next.run(req).await
     } else {
         let allowed = match basic_credentials(&req) {

@@ -240,14 +240,55 @@ impl Notifier for SlackConfig {
             ("api_url/api_url_file", self.uses_api_url()),
             ("app_token/app_token_file", self.uses_app_token()),
         )?;
-        let api_url = self.api_url.as_ref().map(|u| u.expose().as_str());
-        if self.update_message && api_url != Some(SLACK_POST_MESSAGE_URL) {
-            return Err("update_message can only be used with bot tokens. api_url must be set to https://slack.com/api/chat.postMessage".into());
-        }
         Ok(())
     }
 
     fn inherit(&mut self, g: &GlobalConfig) -> Result<(), String> {
+        self.inherit_with(g, &SlackEnv::from_process())
+    }
+
+    fn http_config_slot(&mut self) -> Option<&mut Option<HttpClientConfig>> {
+        Some(&mut self.http_config)
+    }
+}
+
+/// `SLACK_BOT_TOKEN` and `SLACK_CHANNEL`, the Autometrics Slack app's
+/// settings, honoured as the default token and channel of a Slack config
+/// that has none (so that a team can drop that sidecar as it is deployed).
+#[derive(Clone, Debug, Default)]
+pub struct SlackEnv {
+    pub bot_token: String,
+    pub channel: String,
+}
+
+impl SlackEnv {
+    pub fn from_process() -> SlackEnv {
+        let var = |k: &str| std::env::var(k).unwrap_or_default().trim().to_string();
+        SlackEnv {
+            bot_token: var("SLACK_BOT_TOKEN"),
+            channel: var("SLACK_CHANNEL"),
+        }
+    }
+}
+
+impl SlackConfig {
+    /// Whether the config speaks the Web API (a bot token, or a
+    /// `chat.postMessage` URL) rather than to an incoming webhook; `None`
+    /// when only the URL file can tell.
+    pub fn web_api(&self) -> Option<bool> {
+        let bearer = self
+            .http_config
+            .as_ref()
+            .is_some_and(|h| h.authorization.is_some());
+        match &self.api_url {
+            _ if bearer => Some(true),
+            Some(u) => Some(u.expose().url().path().ends_with("/chat.postMessage")),
+            None => None,
+        }
+    }
+
+    /// [`Notifier::inherit`] with the process environment given.
+    pub fn inherit_with(&mut self, g: &GlobalConfig, env: &SlackEnv) -> Result<(), String> {
         if self.app_url.is_none() {
             self.app_url = g.slack_app_url.clone();
         }
@@ -268,6 +309,13 @@ impl Notifier for SlackConfig {
             self.api_url = g.slack_api_url.clone();
             self.api_url_file = g.slack_api_url_file.clone();
         }
+        if !self.uses_api_url()
+            && !self.uses_app_token()
+            && !local_auth
+            && !env.bot_token.is_empty()
+        {
+            self.app_token = Secret::new(env.bot_token.clone());
+        }
         if !self.uses_api_url() && !self.uses_app_token() {
             return Err("no Slack API URL nor App token set either inline or in a file".into());
         }
@@ -286,11 +334,15 @@ impl Notifier for SlackConfig {
             });
             self.api_url = Some(SecretUrl(app_url));
         }
+        if self.channel.is_empty() && !env.channel.is_empty() && self.web_api() == Some(true) {
+            self.channel = env.channel.clone();
+        }
+        // Alertmanager 0.34 requires api_url: https://slack.com/api/chat.postMessage;
+        // Tocsin updates through any Web API endpoint, app tokens included.
+        if self.update_message && self.web_api() == Some(false) {
+            return Err("update_message needs the Slack Web API: a bot token (app_token, or http_config authorization) or an api_url ending in /chat.postMessage; an incoming webhook cannot edit messages".into());
+        }
         Ok(())
-    }
-
-    fn http_config_slot(&mut self) -> Option<&mut Option<HttpClientConfig>> {
-        Some(&mut self.http_config)
     }
 }
 
@@ -375,10 +427,6 @@ mod tests {
                 "at most one of api_url/api_url_file & app_token/app_token_file must be configured",
             ),
             (
-                format!("api_url: {HOOK}\nupdate_message: true"),
-                "update_message can only be used with bot tokens. api_url must be set to https://slack.com/api/chat.postMessage",
-            ),
-            (
                 "fields: [{title: first, value: hello}, {title: second}]".into(),
                 "missing value in Slack field configuration",
             ),
@@ -408,6 +456,63 @@ mod tests {
         load::<SlackConfig>(&format!(
             "api_url: {SLACK_POST_MESSAGE_URL}\nupdate_message: true"
         ));
+    }
+
+    /// Tocsin accepts update_message with any Web API endpoint and with app
+    /// tokens (Alertmanager 0.34 only with api_url: slack.com's
+    /// chat.postMessage); an incoming webhook cannot edit messages.
+    #[test]
+    fn update_message_needs_the_web_api() {
+        let ok = |local: &str, global: &str| {
+            resolved_with::<SlackConfig>(&format!("{local}\nupdate_message: true"), global).unwrap()
+        };
+        ok(&format!("api_url: {SLACK_POST_MESSAGE_URL}"), "{}");
+        ok("api_url: http://127.0.0.1:8080/api/chat.postMessage", "{}");
+        ok("app_token: xoxb-1", "{}");
+        ok("channel: c", "slack_app_token: xoxb-1");
+        ok(
+            "api_url: http://127.0.0.1/api/x\nhttp_config: {authorization: {credentials: xoxb-1}}",
+            "{}",
+        );
+        ok("api_url_file: /url", "{}");
+        assert_eq!(
+            resolved_with::<SlackConfig>(&format!("api_url: {HOOK}\nupdate_message: true"), "{}")
+                .unwrap_err(),
+            "update_message needs the Slack Web API: a bot token (app_token, or http_config authorization) or an api_url ending in /chat.postMessage; an incoming webhook cannot edit messages"
+        );
+    }
+
+    #[test]
+    fn autometrics_environment_gives_the_default_token_and_channel() {
+        let env = SlackEnv {
+            bot_token: "xoxb-env".into(),
+            channel: "C0ENV".into(),
+        };
+        let g = GlobalConfig::default();
+        let resolve = |yaml: &str| {
+            let mut c: SlackConfig = load(yaml);
+            c.inherit_with(&g, &env).map(|_| c)
+        };
+        let c = resolve("send_resolved: true").unwrap();
+        assert_eq!(c.app_token.expose(), "xoxb-env");
+        assert_eq!(c.channel, "C0ENV");
+        assert_eq!(c.api_url.unwrap().expose().as_str(), SLACK_POST_MESSAGE_URL);
+        // A config's own token and channel win.
+        let c = resolve("app_token: xoxb-own\nchannel: '#own'").unwrap();
+        assert_eq!(
+            (c.app_token.expose(), c.channel.as_str()),
+            ("xoxb-own", "#own")
+        );
+        // An incoming webhook keeps its own channel and gets no token.
+        let c = resolve(&format!("api_url: {HOOK}")).unwrap();
+        assert!(c.app_token.is_empty());
+        assert_eq!(c.channel, "");
+        // Without the environment, nothing changes.
+        let mut c: SlackConfig = load("channel: x");
+        assert_eq!(
+            c.inherit_with(&g, &SlackEnv::default()).unwrap_err(),
+            "no Slack API URL nor App token set either inline or in a file"
+        );
     }
 
     #[test]
