@@ -12,11 +12,48 @@
 //! `Content-Length` bytes or `chunked` (sizes, data, trailers), passed
 //! through uninspected. HTTP/2 (prior knowledge), an `Upgrade`, or framing
 //! it cannot follow switch it to passing everything through unchanged.
+//!
+//! A request's line and headers are held until they end, so that one
+//! past the server's limits (more than [`MAX_HEADERS`] header fields, or
+//! more than [`MAX_HEADER_BYTES`] in all) is replaced by a request for
+//! [`REFUSED_PATH`], which [`refused_request`] answers with 431 and a body
+//! saying which limit it passed (hyper would answer an empty 431), and the
+//! rest of the connection is dropped.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::serve::{MAX_HEADER_BYTES, MAX_HEADERS};
+
+/// The path a refused request is replaced with, followed by the reason.
+pub const REFUSED_PATH: &str = "/__tocsin_refused/";
+
+/// Why a request was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    TooManyHeaders,
+    TooLarge,
+}
+
+impl Refusal {
+    fn slug(self) -> &'static str {
+        match self {
+            Refusal::TooManyHeaders => "headers",
+            Refusal::TooLarge => "size",
+        }
+    }
+
+    /// The request that replaces the refused one.
+    fn request(self) -> Vec<u8> {
+        format!(
+            "GET {REFUSED_PATH}{} HTTP/1.1\r\nHost: tocsin\r\nConnection: close\r\n\r\n",
+            self.slug()
+        )
+        .into_bytes()
+    }
+}
 
 /// Bytes Go accepts in a request target and the `http` crate does not.
 fn needs_encoding(b: u8) -> bool {
@@ -73,12 +110,14 @@ enum State {
         target: Vec<u8>,
         long_query: Option<Vec<u8>>,
     },
-    /// In the headers: the current line, what framing they announced.
+    /// In the headers: the current line, what framing they announced,
+    /// how many header lines there were.
     Headers {
         line: Vec<u8>,
         length: Option<u64>,
         chunked: bool,
         upgrade: bool,
+        count: usize,
     },
     /// `n` body bytes still to pass.
     Body(u64),
@@ -92,7 +131,18 @@ enum State {
     Trailers(Vec<u8>),
     /// Everything unchanged from here on.
     Passthrough,
+    /// A request too large: its line and headers are read and dropped up
+    /// to their end (so that the client, done sending, reads the answer
+    /// rather than a reset): `line` bytes of the current line so far,
+    /// `total` in all.
+    Absorb { line: usize, total: usize },
+    /// A request was refused: nothing more is read from this connection.
+    Discard,
 }
+
+/// The most bytes of a too-large request read and dropped before it is
+/// refused anyway.
+const MAX_ABSORB: usize = 16 << 20;
 
 impl State {
     fn line() -> State {
@@ -109,12 +159,22 @@ impl State {
 #[derive(Debug)]
 pub struct Rewriter {
     state: State,
+    /// The current request's line and headers, rewritten, held until they
+    /// end.
+    head: Vec<u8>,
+    /// The line and headers just ended, with this many header fields.
+    head_done: Option<usize>,
+    /// The request passed a limit.
+    refuse: Option<Refusal>,
 }
 
 impl Default for Rewriter {
     fn default() -> Self {
         Rewriter {
             state: State::line(),
+            head: Vec::new(),
+            head_done: None,
+            refuse: None,
         }
     }
 }
@@ -133,11 +193,74 @@ fn header_value<'a>(line: &'a [u8], name: &str) -> Option<&'a [u8]> {
 impl Rewriter {
     /// Appends `input`, rewritten, to `out`.
     pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
+        let mut head = std::mem::take(&mut self.head);
         while !input.is_empty() {
             match &mut self.state {
+                State::Discard => break,
+                State::Absorb { line, total } => {
+                    let mut end = None;
+                    for (i, &b) in input.iter().enumerate() {
+                        *total += 1;
+                        match b {
+                            b'\n' if *line == 0 => {
+                                end = Some(i + 1);
+                                break;
+                            }
+                            b'\n' => *line = 0,
+                            b'\r' => {}
+                            _ => *line += 1,
+                        }
+                        if *total > MAX_ABSORB {
+                            end = Some(i + 1);
+                            break;
+                        }
+                    }
+                    match end {
+                        Some(_) => {
+                            out.extend_from_slice(&Refusal::TooLarge.request());
+                            self.state = State::Discard;
+                        }
+                        None => input = &[],
+                    }
+                }
                 State::Passthrough => {
+                    out.append(&mut head);
                     out.extend_from_slice(input);
-                    return;
+                    break;
+                }
+                State::Line { .. } | State::Headers { .. } => {
+                    let b = input[0];
+                    input = &input[1..];
+                    self.byte(b, &mut head);
+                    if head.len() > MAX_HEADER_BYTES {
+                        self.refuse = Some(Refusal::TooLarge);
+                    }
+                    if let Some(fields) = self.head_done.take() {
+                        if fields > MAX_HEADERS {
+                            self.refuse = Some(Refusal::TooManyHeaders);
+                        } else {
+                            out.append(&mut head);
+                        }
+                    } else if matches!(&self.state, State::Line { spaces: 0, method, .. } if method.is_empty())
+                    {
+                        // Empty lines before a request line.
+                        out.append(&mut head);
+                    }
+                    match self.refuse.take() {
+                        Some(Refusal::TooLarge) => {
+                            // Read the rest of it first.
+                            let line = head.iter().rev().take_while(|&&b| b != b'\n').count();
+                            head.clear();
+                            self.state = State::Absorb { line, total: 0 };
+                        }
+                        Some(why) => {
+                            head.clear();
+                            out.extend_from_slice(&why.request());
+                            self.state = State::Discard;
+                            break;
+                        }
+                        None => {}
+                    }
                 }
                 State::Body(n) | State::ChunkData(n) => {
                     let take = (*n).min(input.len() as u64) as usize;
@@ -158,6 +281,7 @@ impl Rewriter {
                 }
             }
         }
+        self.head = head;
     }
 
     fn byte(&mut self, b: u8, out: &mut Vec<u8>) {
@@ -170,10 +294,7 @@ impl Rewriter {
             } => {
                 if *spaces == 1 && b != b' ' && b != b'\n' {
                     if target.len() >= MAX_TARGET {
-                        // Past any limit: let the HTTP parser refuse it.
-                        out.extend_from_slice(target);
-                        out.push(b);
-                        self.state = State::Passthrough;
+                        self.refuse = Some(Refusal::TooLarge);
                         return;
                     }
                     target.push(b);
@@ -193,6 +314,7 @@ impl Rewriter {
                 }
                 if b == b'\n' {
                     out.push(b);
+                    let injected = long_query.is_some();
                     if let Some(q) = long_query.take() {
                         out.extend_from_slice(LONG_QUERY_HEADER.as_bytes());
                         out.extend_from_slice(b": ");
@@ -210,6 +332,9 @@ impl Rewriter {
                             length: None,
                             chunked: false,
                             upgrade: false,
+                            // The header moved out of the target counts
+                            // for the HTTP parser too.
+                            count: usize::from(injected),
                         }
                     } else {
                         State::line()
@@ -231,6 +356,7 @@ impl Rewriter {
                 length,
                 chunked,
                 upgrade,
+                count,
             } => {
                 out.push(b);
                 if b != b'\n' {
@@ -241,6 +367,7 @@ impl Rewriter {
                 }
                 let l = line.strip_suffix(b"\r").unwrap_or(line);
                 if l.is_empty() {
+                    self.head_done = Some(*count);
                     self.state = if *upgrade {
                         State::Passthrough
                     } else if *chunked {
@@ -266,8 +393,9 @@ impl Rewriter {
                 } else if header_value(l, "upgrade").is_some() {
                     *upgrade = true;
                 }
-                if let State::Headers { line, .. } = &mut self.state {
+                if let State::Headers { line, count, .. } = &mut self.state {
                     line.clear();
+                    *count += 1;
                 }
             }
             State::ChunkSize(line) => {
@@ -306,7 +434,13 @@ impl Rewriter {
                     line.clear();
                 }
             }
-            State::Body(_) | State::ChunkData(_) | State::Passthrough => unreachable!(),
+            State::Body(_)
+            | State::ChunkData(_)
+            | State::Passthrough
+            | State::Absorb { .. }
+            | State::Discard => {
+                unreachable!()
+            }
         }
     }
 }
@@ -413,6 +547,38 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RawQuery {
         }
         Ok(RawQuery(parts.uri.query().map(str::to_string)))
     }
+}
+
+/// Answers a request [`LenientIo`] refused (see the module documentation)
+/// with 431 and the limit it passed; the outermost layer.
+pub async fn refused_request(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let Some(why) = req.uri().path().strip_prefix(REFUSED_PATH) else {
+        return next.run(req).await;
+    };
+    let text = if why == Refusal::TooManyHeaders.slug() {
+        format!(
+            "431 Request Header Fields Too Large: the request has more than {MAX_HEADERS} header fields\n"
+        )
+    } else {
+        format!(
+            "431 Request Header Fields Too Large: the request line and headers exceed {} KiB\n",
+            MAX_HEADER_BYTES / 1024
+        )
+    };
+    (
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CONNECTION, "close"),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 /// Takes a long query out of its header (only for a request whose target
@@ -531,6 +697,44 @@ mod tests {
                 assert_eq!(got, rewrite(input.as_bytes(), input.len()).into_bytes());
             }
         }
+    }
+
+    fn with_headers(n: usize, value: &str) -> String {
+        let mut req = "GET /api/v2/status HTTP/1.1\r\n".to_string();
+        for i in 0..n {
+            req.push_str(&format!("X-H-{i}: {value}\r\n"));
+        }
+        req.push_str("\r\n");
+        req
+    }
+
+    #[test]
+    fn requests_past_the_limits_are_replaced_and_the_rest_dropped() {
+        let ok = with_headers(MAX_HEADERS, "v");
+        for step in [1, 100, 1 << 20] {
+            assert_eq!(rewrite(ok.as_bytes(), step), ok, "step {step}");
+        }
+        let many = format!("{}{GET}", with_headers(MAX_HEADERS + 1, "v"));
+        let refused = String::from_utf8(Refusal::TooManyHeaders.request()).unwrap();
+        for step in [1, 100, 1 << 20] {
+            assert_eq!(rewrite(many.as_bytes(), step), refused, "step {step}");
+        }
+        // Too large: read to its end, then replaced.
+        let big = with_headers(2, &"x".repeat(MAX_HEADER_BYTES));
+        let refused = String::from_utf8(Refusal::TooLarge.request()).unwrap();
+        for step in [1000, 1 << 20] {
+            assert_eq!(rewrite(big.as_bytes(), step), refused, "step {step}");
+        }
+        // A target past every limit too.
+        let long = format!("GET /?{} HTTP/1.1\r\n\r\n", "q".repeat(MAX_TARGET + 1));
+        assert_eq!(rewrite(long.as_bytes(), 4096), refused);
+        // A body is never counted as headers.
+        let body = "x".repeat(MAX_HEADER_BYTES + 10);
+        let post = format!(
+            "POST /a HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        assert_eq!(rewrite(post.as_bytes(), 1 << 16), post);
     }
 
     #[test]
