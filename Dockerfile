@@ -2,7 +2,8 @@
 # /etc/alertmanager, data in /alertmanager, the web on 9093 and the cluster
 # on 9094 (UDP for Tocsin's gossip, TCP kept for manifests that declare it).
 # The whole tree is the build context (see .dockerignore), so a new path the
-# build needs is never left out.
+# build needs is never left out. The chart font is embedded in the binary, so
+# the image needs no font packages.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .

@@ -261,3 +261,25 @@ fn the_systemd_units_verify() {
         .collect();
     assert!(own.is_empty(), "{err}");
 }
+
+/// The image installs no font packages: the chart font is embedded, and the
+/// binary links no font library (fontconfig, freetype) that a slim image
+/// would lack.
+#[test]
+fn the_binary_needs_no_font_libraries() {
+    let out = std::process::Command::new("ldd")
+        .arg(env!("CARGO_BIN_EXE_tocsin"))
+        .output()
+        .expect("ldd runs");
+    let libs = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && libs.contains("libc.so"), "{libs}");
+    for lib in ["fontconfig", "freetype", "libpng", "harfbuzz"] {
+        assert!(!libs.contains(lib), "the binary links {lib}:\n{libs}");
+    }
+    let dockerfile =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile")).unwrap();
+    assert!(
+        !dockerfile.contains("fonts-"),
+        "no font packages in the image"
+    );
+}

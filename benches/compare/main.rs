@@ -6,7 +6,7 @@
 //! with the same load over loopback, and prints every figure for both with
 //! Tocsin's advantage and the target it has. Options after `--`:
 //!
-//! - `--only ingest,state,silences,durable,notify,micro`: run some scenarios
+//! - `--only ingest,state,silences,durable,notify,cluster,graphs,micro`: run some scenarios
 //!   (`durable-ingest`, `durable-restart`, `durable-history`: a part of `durable`);
 //! - `--markdown FILE`: also write the report there;
 //! - `--alertmanager PATH`: another Alertmanager binary;
@@ -19,6 +19,7 @@
 mod client;
 mod cluster;
 mod durable;
+mod graphs;
 mod micro;
 mod report;
 mod scenarios;
@@ -224,6 +225,9 @@ fn main() -> ExitCode {
         }
         if want("cluster") {
             cluster::convergence(&setup, &sizes, &sink, &mut report).await?;
+        }
+        if want("graphs") {
+            graphs::graphs(&mut report, !args.full).await?;
         }
         Ok(())
     });

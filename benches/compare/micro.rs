@@ -129,8 +129,4 @@ pub fn templates(report: &mut Report, quick: bool) {
             ));
         }
     }
-    report.line(
-        "\nGraph rendering has no figure yet: the `graph` module (PromQL over time as a PNG for \
-         Slack) arrives with the Slack receiver, and its benchmark with it.",
-    );
 }

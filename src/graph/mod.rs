@@ -113,6 +113,9 @@ pub struct Grapher {
     settings: GraphSettings,
     client: reqwest::Client,
     queries: moka::future::Cache<(String, Window), Arc<Vec<Series>>>,
+    /// Charts drawn in the last 30 s, by what they show (two receivers
+    /// notified about one group draw it once).
+    renders: moka::future::Cache<String, Arc<Vec<u8>>>,
     public: Option<link::PublicCharts>,
     metrics: Option<GraphMetrics>,
 }
@@ -143,6 +146,10 @@ impl Grapher {
         Ok(Grapher {
             queries: moka::future::Cache::builder()
                 .max_capacity(256)
+                .time_to_live(Duration::from_secs(30))
+                .build(),
+            renders: moka::future::Cache::builder()
+                .max_capacity(64)
                 .time_to_live(Duration::from_secs(30))
                 .build(),
             settings,
@@ -281,7 +288,10 @@ impl Grapher {
                 points: s.points,
             })
             .collect();
-        let title = chart_title(lead, alerts, plan.burn_rate);
+        let mut title = chart_title(lead, alerts, plan.burn_rate);
+        if all_resolved {
+            title.push_str("  (resolved)");
+        }
         let mut subtitle = Vec::new();
         if !plan.thresholds.is_empty() {
             let unit = Unit::guess(&plan.plots[0].expr, plan.burn_rate);
@@ -307,11 +317,29 @@ impl Grapher {
             width: self.settings.width,
             height: self.settings.height,
         };
-        let png = tokio::task::spawn_blocking(move || render::render_png(&spec))
-            .await
-            .map_err(|e| GraphError::Render(format!("the drawing task failed: {e}")))?
-            .map_err(GraphError::Render)?;
-        let png = Arc::new(png);
+        // The spec's description is its cache key (the points come from
+        // the queries, which the window and expressions determine).
+        let key = format!(
+            "{}|{}|{:?}|{:?}|{:?}|{}",
+            spec.title,
+            spec.subtitle,
+            plan.plots,
+            window,
+            spec.firing,
+            spec.lines.len()
+        );
+        let png = match self.renders.get(&key).await {
+            Some(png) => png,
+            None => {
+                let png = tokio::task::spawn_blocking(move || render::render_png(&spec))
+                    .await
+                    .map_err(|e| GraphError::Render(format!("the drawing task failed: {e}")))?
+                    .map_err(GraphError::Render)?;
+                let png = Arc::new(png);
+                self.renders.insert(key, png.clone()).await;
+                png
+            }
+        };
         let alertname = lead.labels.get("alertname").unwrap_or("alert");
         let filename = format!(
             "{}-{}.png",

@@ -131,7 +131,7 @@ pub async fn query_range(
             .body(form)
             .send()
             .await
-            .map_err(|e| QueryError::Unreachable(e.without_url().to_string()))?;
+            .map_err(|e| QueryError::Unreachable(error_chain(&e.without_url())))?;
         let status = resp.status().as_u16();
         let mut body = Vec::new();
         let mut resp = resp;
@@ -154,6 +154,22 @@ pub async fn query_range(
         Ok(r) => r,
         Err(_) => Err(QueryError::Timeout),
     }
+}
+
+/// An error with its causes (`error sending request: client error
+/// (Connect): tcp connect error: Connection refused`), without repeats.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
 }
 
 /// Decodes an answer of `query_range`.

@@ -162,6 +162,43 @@ pub fn register_font() {
     });
 }
 
+/// Round times between `start` and `end` (Unix seconds) for the axis: at
+/// most about 8, on a whole number of minutes, hours or days in `tz`.
+fn time_ticks(start: i64, end: i64, tz: chrono_tz::Tz) -> Vec<i64> {
+    use chrono::{Offset, TimeZone};
+    const STEPS: [i64; 13] = [
+        60,
+        120,
+        300,
+        600,
+        900,
+        1800,
+        3600,
+        7200,
+        10800,
+        21600,
+        43200,
+        86400,
+        7 * 86400,
+    ];
+    let span = (end - start).max(1);
+    let step = STEPS
+        .iter()
+        .copied()
+        .find(|s| span / s <= 8)
+        .unwrap_or(span / 8 + 1);
+    // Round in local time, so that hours and days fall on local ones.
+    let offset = tz
+        .timestamp_opt(start, 0)
+        .single()
+        .map_or(0, |d| i64::from(d.offset().fix().local_minus_utc()));
+    let first = (start + offset + step - 1).div_euclid(step) * step - offset;
+    (0..)
+        .map(|k| first + k * step)
+        .take_while(|t| *t <= end)
+        .collect()
+}
+
 /// Renders `spec` as PNG bytes.
 pub fn render_png(spec: &ChartSpec) -> Result<Vec<u8>, String> {
     register_font();
@@ -236,7 +273,10 @@ fn draw(
         .margin_bottom(6)
         .x_label_area_size(24)
         .y_label_area_size(64)
-        .build_cartesian_2d(start..end, lo..hi)?;
+        .build_cartesian_2d(
+            (start..end).with_key_points(time_ticks(start, end, spec.tz)),
+            lo..hi,
+        )?;
 
     if let Some((fs, fe)) = spec.firing {
         let (fs, fe) = (fs.clamp(start, end), fe.clamp(start, end));
@@ -407,6 +447,17 @@ mod tests {
         gaps.lines[0].points.retain(|p| (p.0 / 36) % 10 != 0);
         gaps.end = gaps.start;
         render_png(&gaps).unwrap();
+    }
+
+    #[test]
+    fn time_ticks_are_round() {
+        let start = 1_767_000_123; // 09:22:03 UTC
+        let ticks = time_ticks(start, start + 3 * 3600, chrono_tz::UTC);
+        assert!(ticks.len() <= 8 && ticks.len() >= 3, "{ticks:?}");
+        assert!(ticks.iter().all(|t| t % 1800 == 0), "{ticks:?}");
+        // Whole hours in a zone half an hour off UTC.
+        let ticks = time_ticks(start, start + 6 * 3600, chrono_tz::Asia::Kolkata);
+        assert!(ticks.iter().all(|t| (t + 1800) % 3600 == 0), "{ticks:?}");
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct Slack {
     /// the Web API is spoken whatever the URL.
     bearer: bool,
     client: HttpClient,
+    /// The same client without credentials, for Slack's pre-signed upload
+    /// URL (the bot token goes only to the Web API).
+    upload_client: HttpClient,
     templater: Option<Arc<dyn Templater>>,
     graphs: Option<Arc<Grapher>>,
 }
@@ -186,6 +189,14 @@ impl Slack {
     ) -> Result<Self, String> {
         let http = conf.http_config.clone().unwrap_or_default();
         let client = HttpClient::new(&http)?;
+        let upload_client = HttpClient::new(&crate::config::http::HttpClientConfig {
+            basic_auth: None,
+            authorization: None,
+            oauth2: None,
+            bearer_token: Default::default(),
+            bearer_token_file: String::new(),
+            ..http.clone()
+        })?;
         let url = match &conf.api_url {
             Some(u) => UrlSource::Inline(u.expose().to_string()),
             None => UrlSource::File(conf.api_url_file.clone()),
@@ -195,6 +206,7 @@ impl Slack {
             url,
             bearer: http.authorization.is_some(),
             client,
+            upload_client,
             templater,
             graphs,
         })
@@ -441,7 +453,8 @@ impl Slack {
             return Err("files.getUploadURLExternal answered without upload_url or file_id".into());
         }
         let resp = self
-            .send(&answer.upload_url, "image/png", chart.png.to_vec())
+            .upload_client
+            .post(&answer.upload_url, "image/png", chart.png.to_vec())
             .await
             .map_err(|e| format!("uploading the chart: {}", e.message))?;
         if resp.status() != 200 {

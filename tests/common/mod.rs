@@ -49,6 +49,18 @@ impl Server {
         {
             cmd.arg("--cluster.listen-address=");
         }
+        // Variables Tocsin reads as defaults (the Autometrics Slack app's)
+        // must not leak in from the machine running the tests.
+        for var in [
+            "PROMETHEUS_URL",
+            "BASE_URL",
+            "EXPLORER_URL",
+            "SLACK_BOT_TOKEN",
+            "SLACK_CHANNEL",
+            "TOCSIN_CLUSTER_GOSSIP_KEY",
+        ] {
+            cmd.env_remove(var);
+        }
         let mut child = cmd
             .args(args)
             .stderr(Stdio::piped())
@@ -309,6 +321,11 @@ pub fn try_request(
     let mut raw = Vec::new();
     let mut buf = [0u8; 64 * 1024];
     loop {
+        // A server that keeps the connection open despite `Connection:
+        // close` (chromedriver) has answered once its Content-Length is in.
+        if answer_complete(&raw, method == "HEAD") {
+            break;
+        }
         match s.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => raw.extend_from_slice(&buf[..n]),
@@ -343,6 +360,26 @@ pub fn try_request(
         headers,
         body,
     })
+}
+
+/// Whether `raw` holds a whole answer framed by Content-Length.
+fn answer_complete(raw: &[u8], head_only: bool) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let length = head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse::<usize>().ok())
+            .flatten()
+    });
+    match length {
+        _ if head_only => true,
+        Some(n) => raw.len() - (end + 4) >= n,
+        None => false,
+    }
 }
 
 fn dechunk(mut s: &str) -> String {
