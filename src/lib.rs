@@ -16,12 +16,16 @@
 //!    (`timeinterval`), `silence`s, the wait of this peer's position in the
 //!    `cluster`, then for each integration the dedup against the
 //!    notification log (`nflog`), the send with retries (one file per
-//!    integration under `notify/`, payloads rendered by `template`), and
-//!    the log entry, committed to `state` and gossiped by `cluster` to the
-//!    other peers (which merge it, as they merge each other's silences).
-//!    What muted the alert and every attempt go to the `history`.
+//!    integration under `notify/`, built by `notify::build`, payloads
+//!    rendered by `template`; a Slack message gets a chart of the alert's
+//!    expression drawn by `graph` from Prometheus), and the log entry
+//!    (with what the integration keeps, such as the Slack message's id),
+//!    committed to `state` and gossiped by `cluster` to the other peers
+//!    (which merge it, as they merge each other's silences). What muted
+//!    the alert and every attempt go to the `history`.
 //! 4. `api` reads it all back: API v2 from the stores, the history API
-//!    from the database; `metrics` counts every step.
+//!    from the database, public chart links from `graph`; `metrics` counts
+//!    every step.
 //!
 //! `server` wires the modules into the running process; `cli` holds the
 //! flags and the amtool-style subcommands.
@@ -47,4 +51,5 @@ pub mod state;
 pub mod store;
 pub mod template;
 pub mod timeinterval;
+pub mod ui;
 pub mod web;

@@ -520,6 +520,7 @@ async fn serve(args: ServerArgs) -> ExitCode {
     }
     state.set_history(history.clone());
     state.set_graphs(graphs.clone());
+    state.set_reported_version(args.api_reported_version.clone());
     install_reload_hook(
         &coordinator,
         &state,
@@ -566,6 +567,11 @@ async fn serve(args: ServerArgs) -> ExitCode {
             crate::web::gate,
         ));
     }
+    // Outside even that: a request past the header limits is answered 431
+    // with the reason, as Go answers it before any handler (web::lenient).
+    app = app.layer(axum::middleware::from_fn(
+        crate::web::lenient::refused_request,
+    ));
 
     let mut listeners = Vec::new();
     let bound: Vec<Result<TcpListener, String>> = if args.web_systemd_socket {
@@ -581,6 +587,9 @@ async fn serve(args: ServerArgs) -> ExitCode {
         }
         out
     };
+    // Caught from before the first request can be answered: a signal sent
+    // as soon as the server answers is handled, not fatal.
+    let signals = Signals::install();
     for result in bound {
         match result {
             Ok(l) => {
@@ -606,7 +615,6 @@ async fn serve(args: ServerArgs) -> ExitCode {
         let (app, stop, tls) = (app.clone(), stop_rx.clone(), tls.clone());
         servers.push(tokio::spawn(crate::web::serve::serve(l, app, tls, stop)));
     }
-    let signals = Signals::install();
     state.ready.store(true, Ordering::Release);
     sd_notify("READY=1");
 

@@ -82,6 +82,8 @@ pub struct AppState {
     history: RwLock<Option<crate::history::History>>,
     /// Charts for notifications (`--graph.prometheus-url`).
     graphs: RwLock<Option<Arc<crate::graph::Grapher>>>,
+    /// The version `/api/v2/status` reports (`--api.reported-version`).
+    reported_version: std::sync::OnceLock<String>,
 }
 
 /// A readiness condition: `Err` says why the instance is not ready.
@@ -110,7 +112,20 @@ impl AppState {
             ready_checks: RwLock::new(Vec::new()),
             history: RwLock::new(None),
             graphs: RwLock::new(None),
+            reported_version: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets the version `/api/v2/status` reports (once, at start).
+    pub fn set_reported_version(&self, version: String) {
+        let _ = self.reported_version.set(version);
+    }
+
+    /// The version `/api/v2/status` reports.
+    pub fn reported_version(&self) -> &str {
+        self.reported_version
+            .get()
+            .map_or(crate::cli::ALERTMANAGER_COMPAT_VERSION, String::as_str)
     }
 
     /// Plugs the chart maker in (public chart links).
@@ -191,19 +206,24 @@ pub fn router(state: Arc<AppState>, route_prefix: &str) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/v1/{*rest}", any(v1_gone))
         .route("/graphs/{file}", get(graphs::public_chart))
+        .route("/api/tocsin/v1/graph/{file}", get(graphs::alert_chart))
         .with_state(state.clone())
         .merge(history::router(state.clone()))
+        .merge(crate::ui::router(route_prefix))
         .merge(v2::router(state));
     if route_prefix == "/" {
         app
     } else {
         let target = route_prefix.to_string();
-        Router::new().nest(route_prefix, app).route(
-            "/",
-            get(move || async move {
-                (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()
-            }),
-        )
+        Router::new()
+            .nest(route_prefix, app)
+            .merge(crate::ui::index_with_slash(route_prefix))
+            .route(
+                "/",
+                get(move || async move {
+                    (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()
+                }),
+            )
     }
 }
 

@@ -37,6 +37,20 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// `MAJOR.MINOR.PATCH`, as Alertmanager's versions are written.
+fn reported_version(s: &str) -> Result<String, String> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not a version like 0.25.0"))
+    }
+}
+
 fn go_duration(s: &str) -> Result<Duration, String> {
     parse_go_duration(s)
 }
@@ -250,6 +264,10 @@ pub struct ServerArgs {
     #[arg(long = "cluster.label", default_value = "")]
     pub cluster_label: String,
 
+    /// The Alertmanager version `/api/v2/status` reports (versionInfo.version). amtool warns on every command when its major.minor differs: with an older amtool, set its version here (for example 0.25.0) (Tocsin).
+    #[arg(long = "api.reported-version", default_value = ALERTMANAGER_COMPAT_VERSION, value_parser = reported_version)]
+    pub api_reported_version: String,
+
     /// Draw a chart of what fired for every Slack notification, querying this Prometheus (Tocsin; the Autometrics Slack app's PROMETHEUS_URL). Slack configs in Web API mode upload it into the message's thread; with --graph.public-url, incoming webhooks show it too.
     #[arg(
         long = "graph.prometheus-url",
@@ -366,7 +384,10 @@ pub enum RoutesCommand {
 /// silently ignored: with a reason, flags that can never apply to Tocsin;
 /// without, flags whose feature is still to come.
 const NOT_YET_EFFECTIVE: &[(&str, &str)] = &[
-    ("web.ui-path", ""),
+    (
+        "web.ui-path",
+        "Debian's option to serve Alertmanager's own UI from a directory: Tocsin serves its UI built in",
+    ),
     (
         "template.default",
         "Alertmanager's default templates are built into Tocsin",

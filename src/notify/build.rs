@@ -11,7 +11,10 @@ use crate::graph::Grapher;
 use crate::metrics::notify::NotifyMetrics;
 
 /// The integration kinds Tocsin sends to.
-pub const SUPPORTED: &[&str] = &["webhook", "slack"];
+pub const SUPPORTED: &[&str] = &[
+    "webhook", "slack",
+    // supported kinds: one line each, above this one
+];
 
 /// What integrations share.
 #[derive(Clone)]
@@ -57,6 +60,7 @@ pub fn build_receiver_integrations(
                 .map(|n| Arc::new(n) as Arc<dyn Notifier>),
         )?;
     }
+    // integrations: one loop each, above this line
     let unsupported = r
         .integration_counts()
         .iter()

@@ -98,6 +98,18 @@ pub trait Templater: Send + Sync {
             .map(|t| self.execute_text(t, ctx, alerts))
             .collect()
     }
+
+    /// [`Templater::execute_all`] with html/template escaping (Go's
+    /// `ExecuteHTMLString`), for email bodies and HTML messages.
+    fn execute_all_html(
+        &self,
+        texts: &[&str],
+        ctx: &NotifyContext,
+        alerts: &[Arc<Alert>],
+    ) -> Result<Vec<String>, String> {
+        let _ = (texts, ctx, alerts);
+        Err("this template engine has no HTML mode".to_string())
+    }
 }
 
 /// What an integration keeps about a group's notifications in the

@@ -68,6 +68,28 @@ impl Templater for AmTemplater {
         ctx: &NotifyContext,
         alerts: &[Arc<Alert>],
     ) -> Result<Vec<String>, String> {
+        self.run_all(texts, ctx, alerts, false)
+    }
+
+    fn execute_all_html(
+        &self,
+        texts: &[&str],
+        ctx: &NotifyContext,
+        alerts: &[Arc<Alert>],
+    ) -> Result<Vec<String>, String> {
+        self.run_all(texts, ctx, alerts, true)
+    }
+}
+
+impl AmTemplater {
+    /// Executes `texts` against one data object built for the notification.
+    fn run_all(
+        &self,
+        texts: &[&str],
+        ctx: &NotifyContext,
+        alerts: &[Arc<Alert>],
+        html: bool,
+    ) -> Result<Vec<String>, String> {
         let owned: Vec<Alert> = alerts.iter().map(|a| (**a).clone()).collect();
         let route_labels = ctx.route_labels.clone().unwrap_or_default();
         let data = Data::new(
@@ -82,9 +104,12 @@ impl Templater for AmTemplater {
         texts
             .iter()
             .map(|t| {
-                self.templates
-                    .execute_text(t, &data)
-                    .map_err(|e| e.to_string())
+                if html {
+                    self.templates.execute_html(t, &data)
+                } else {
+                    self.templates.execute_text(t, &data)
+                }
+                .map_err(|e| e.to_string())
             })
             .collect()
     }

@@ -48,7 +48,7 @@ pub async fn get_status(State(state): State<Arc<AppState>>) -> Response {
             build_user: String::new(),
             go_version: "rust".to_string(),
             revision: format!("tocsin-{}", env!("CARGO_PKG_VERSION")),
-            version: crate::cli::ALERTMANAGER_COMPAT_VERSION.to_string(),
+            version: state.reported_version().to_string(),
         },
     };
     json_response(StatusCode::OK, &status)
