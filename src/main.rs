@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         None => tocsin::server::run(cli.server),
         Some(Command::Template { command }) => cli::template::main(&command),
         Some(Command::History { command, common }) => cli::history::main(&command, &common),
+        Some(Command::Receivers { command }) => cli::receivers::main(&command),
         Some(Command::CheckConfig {
             files,
             enable_feature,

@@ -408,6 +408,12 @@ fn the_ui_lists_filters_silences_and_expires() {
         "the receiver",
         "return document.querySelector('main').textContent.includes('ops')",
     );
+    // The test button: receiver ops has no integration, which it says.
+    b.click("button[data-receiver=\"ops\"]");
+    b.until(
+        "the test's outcome",
+        "const r = document.querySelector('#test-results'); return r && r.textContent.includes('no integrations')",
+    );
 
     // Every form field has a label.
     b.go(&format!("{base}#/silences/new"));

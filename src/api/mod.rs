@@ -4,6 +4,7 @@
 
 pub mod graphs;
 pub mod history;
+pub mod receivers;
 pub mod v2;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -207,6 +208,10 @@ pub fn router(state: Arc<AppState>, route_prefix: &str) -> Router {
         .route("/api/v1/{*rest}", any(v1_gone))
         .route("/graphs/{file}", get(graphs::public_chart))
         .route("/api/tocsin/v1/graph/{file}", get(graphs::alert_chart))
+        .route(
+            receivers::PATH,
+            axum::routing::post(receivers::test_receivers),
+        )
         .with_state(state.clone())
         .merge(history::router(state.clone()))
         .merge(crate::ui::router(route_prefix))

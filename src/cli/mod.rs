@@ -13,6 +13,7 @@ use crate::config::types::parse_go_duration;
 /// The version of Alertmanager whose API and configuration Tocsin implements.
 pub mod check_config;
 pub mod history;
+pub mod receivers;
 pub mod routes;
 pub mod template;
 
@@ -338,6 +339,11 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Send a test notification through receivers (Tocsin).
+    Receivers {
+        #[command(subcommand)]
+        command: receivers::ReceiversCommand,
     },
     /// Query the history of alerts and notifications of a running Tocsin.
     History {

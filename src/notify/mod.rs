@@ -35,8 +35,10 @@ pub mod build;
 pub mod http;
 pub mod json;
 pub mod pipeline;
+pub mod receiver_test;
 pub mod retry;
 pub mod slack;
+pub mod telegram;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod text;

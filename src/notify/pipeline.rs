@@ -197,6 +197,26 @@ impl Pipeline {
         })
     }
 
+    /// `--web.external-url`, without a trailing slash.
+    pub fn external_url(&self) -> &str {
+        &self.deps.external_url
+    }
+
+    /// The receivers' names, sorted.
+    pub fn receiver_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.receivers.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// The integrations of receiver `name` and the kinds it uses that
+    /// cannot send yet; `None` for an unknown receiver.
+    pub fn receiver(&self, name: &str) -> Option<(&[Integration], &[String])> {
+        let integrations = self.receivers.get(name)?;
+        let missing = self.unsupported.get(name).map_or(&[][..], Vec::as_slice);
+        Some((integrations, missing))
+    }
+
     /// Cancels notifications in flight (the pipeline is being replaced).
     pub fn cancel(&self) {
         self.cancel.cancel();

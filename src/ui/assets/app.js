@@ -508,8 +508,14 @@ async function receiversPage(main) {
   main.replaceChildren(h('h1', null, 'Receivers'), h('p', null, 'Loading…'));
   let rs;
   try { rs = await get('api/v2/receivers'); } catch (e) { main.replaceChildren(h('h1', null, 'Receivers'), errorBox(e)); return; }
+  const results = h('div', { id: 'test-results', 'aria-live': 'polite' });
+  const testButtons = rs.map((r) => h('button', {
+    type: 'button', class: 'secondary', 'data-receiver': r.name,
+    onclick: (ev) => sendTest(r.name, ev.target, results),
+  }, `Send a test notification to ${r.name}`));
   main.replaceChildren(h('h1', null, 'Receivers'),
-    h('p', { class: 'hint' }, 'The last notification attempt of each integration, from the history.'),
+    h('p', { class: 'hint' }, 'The last notification attempt of each integration, from the history. A test notification goes through every integration of the receiver with its real templates, marked as a test.'),
+    h('div', { class: 'actions' }, ...testButtons), results,
     h('table', null,
       h('thead', null, h('tr', null, ...['Receiver', 'Integration', 'Last attempt', 'Outcome', 'Error'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', null, ...rs.flatMap((r) => {
@@ -522,6 +528,22 @@ async function receiversPage(main) {
           h('td', null, i.lastNotifyAttempt ? h('span', { class: 'state ' + (i.lastNotifyAttemptError ? 'failure' : 'success') }, i.lastNotifyAttemptError ? 'failed' : 'ok') : '—'),
           h('td', null, i.lastNotifyAttemptError || '')));
       }))));
+}
+
+async function sendTest(receiver, button, results) {
+  button.disabled = true;
+  results.replaceChildren(h('p', null, `Sending a test notification to ${receiver}…`));
+  try {
+    const r = await request('POST', 'api/tocsin/v1/receivers/test', { receivers: [receiver] });
+    results.replaceChildren(h('h2', null, `Test of ${receiver}`), h('ul', null, ...r.results.map((o) =>
+      h('li', { class: o.ok ? 'test-ok' : 'test-failed' },
+        h('span', { class: 'state ' + (o.ok ? 'success' : 'failure') }, o.ok ? 'ok' : 'failed'), ' ',
+        `${o.integration}[${o.index}]`, o.ok ? '' : `: ${o.error}`))),
+    r.results.length ? null : h('p', { class: 'hint' }, 'This receiver has no integrations.'));
+  } catch (e) {
+    results.replaceChildren(errorBox(e));
+  }
+  button.disabled = false;
 }
 
 // ---------------------------------------------------------------- router
