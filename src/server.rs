@@ -271,6 +271,9 @@ async fn serve(args: ServerArgs) -> ExitCode {
     };
 
     let metrics = Arc::new(Metrics::new(&BuildInfo::tocsin()));
+    metrics
+        .notify
+        .set_receiver_names(features.receiver_name_in_metrics);
     let db = if args.storage_in_memory {
         tracing::warn!("--storage.in-memory: state is not persisted and there is no history");
         None

@@ -439,7 +439,6 @@ const NOT_YET_EFFECTIVE: &[(&str, &str)] = &[
 /// Feature flags of `--enable-feature` that Tocsin accepts but does not act on yet.
 const FEATURES_NOT_YET_EFFECTIVE: &[&str] = &[
     "alert-names-in-metrics",
-    "receiver-name-in-metrics",
     "group-key-in-metrics",
     "auto-gomemlimit",
     "event-recorder",

@@ -3,7 +3,11 @@
 //! reasons, request latency, and notifications suppressed by mute stages.
 //!
 //! Every integration Alertmanager knows is pre-initialised, so the series
-//! exist at zero before the first notification, as in Go.
+//! exist at zero before the first notification, as in Go. With
+//! `--enable-feature=receiver-name-in-metrics` the per-integration series
+//! carry a `receiver_name` label too, and (as in Alertmanager 0.34) only
+//! the configured receivers' integrations have series, reset at every
+//! configuration load.
 
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -37,7 +41,11 @@ pub const INTEGRATIONS: [&str; 18] = [
 /// Buckets of `alertmanager_notification_latency_seconds`.
 pub const LATENCY_BUCKETS: [f64; 5] = [1.0, 5.0, 10.0, 15.0, 20.0];
 
-type HistogramFamily = Family<StaticLabels, Histogram, fn() -> Histogram>;
+/// Labels of the per-integration series: `integration`, and
+/// `receiver_name` with the feature on (and `reason` for failures).
+type Labels = Vec<(&'static str, String)>;
+
+type HistogramFamily = Family<Labels, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
     Histogram::new(LATENCY_BUCKETS)
@@ -46,12 +54,14 @@ fn latency_histogram() -> Histogram {
 /// Handles for the notification metrics; register once per process.
 #[derive(Debug, Clone)]
 pub struct NotifyMetrics {
-    notifications: Family<StaticLabels, Counter>,
-    failed: Family<StaticLabels, Counter>,
-    requests: Family<StaticLabels, Counter>,
-    requests_failed: Family<StaticLabels, Counter>,
+    notifications: Family<Labels, Counter>,
+    failed: Family<Labels, Counter>,
+    requests: Family<Labels, Counter>,
+    requests_failed: Family<Labels, Counter>,
     suppressed: Family<StaticLabels, Counter>,
     latency: HistogramFamily,
+    /// `receiver-name-in-metrics`.
+    receiver_names: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl NotifyMetrics {
@@ -89,19 +99,69 @@ impl NotifyMetrics {
                 "The latency of notifications in seconds.",
                 Family::new_with_constructor(latency_histogram as fn() -> Histogram),
             ),
+            receiver_names: Default::default(),
         };
-        for name in INTEGRATIONS {
-            m.integration(name);
-        }
+        m.init_all();
         m
+    }
+
+    fn init_all(&self) {
+        for name in INTEGRATIONS {
+            self.integration(name);
+        }
+    }
+
+    /// Turns `receiver-name-in-metrics` on (at start, before any
+    /// configuration is loaded): the series of all integrations give way
+    /// to those of the configured receivers.
+    pub fn set_receiver_names(&self, on: bool) {
+        use std::sync::atomic::Ordering;
+        if self.receiver_names.swap(on, Ordering::SeqCst) != on {
+            self.clear();
+            if !on {
+                self.init_all();
+            }
+        }
+    }
+
+    fn receiver_names(&self) -> bool {
+        self.receiver_names
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn clear(&self) {
+        self.notifications.clear();
+        self.failed.clear();
+        self.requests.clear();
+        self.requests_failed.clear();
+        self.latency.clear();
+    }
+
+    /// A configuration is being loaded: with receiver names in the
+    /// series, the old receivers' series go (Alertmanager resets them at
+    /// every load).
+    pub fn begin_config(&self) {
+        if self.receiver_names() {
+            self.clear();
+        }
     }
 
     /// The series of one integration (created at zero if new).
     pub fn integration(&self, name: &'static str) -> IntegrationMetrics {
-        let labels = vec![("integration", name)];
+        self.integration_of(name, "")
+    }
+
+    /// The series of integration `name` of `receiver`: labelled with the
+    /// receiver's name when `receiver-name-in-metrics` is on.
+    pub fn integration_of(&self, name: &'static str, receiver: &str) -> IntegrationMetrics {
+        let mut labels: Labels = vec![("integration", name.to_string())];
+        if self.receiver_names() {
+            labels.push(("receiver_name", receiver.to_string()));
+        }
         let failed = FailureReason::ALL.map(|reason| {
-            self.failed
-                .get_or_create_owned(&vec![("integration", name), ("reason", reason.as_str())])
+            let mut l = labels.clone();
+            l.push(("reason", reason.as_str().to_string()));
+            self.failed.get_or_create_owned(&l)
         });
         IntegrationMetrics {
             notifications: self.notifications.get_or_create_owned(&labels),
@@ -182,6 +242,34 @@ mod tests {
         ));
         // Suppressed appears only once used.
         assert!(!out.contains("alertmanager_notifications_suppressed"));
+    }
+
+    #[test]
+    fn receiver_names_label_the_configured_integrations_only() {
+        let reg = MetricRegistry::new();
+        let m = NotifyMetrics::register(&reg);
+        m.set_receiver_names(true);
+        m.begin_config();
+        let w = m.integration_of("webhook", "team-a");
+        w.failed(FailureReason::AuthError).inc();
+        let out = reg.encode();
+        assert_eq!(
+            sample(&out, "alertmanager_notifications_total{").len(),
+            1,
+            "{out}"
+        );
+        assert!(out.contains(
+            "alertmanager_notifications_failed_total{integration=\"webhook\",receiver_name=\"team-a\",reason=\"authError\"} 1\n"
+        ));
+        assert!(out.contains(
+            "alertmanager_notification_requests_total{integration=\"webhook\",receiver_name=\"team-a\"} 0\n"
+        ));
+        // A new configuration: the old receiver's series go.
+        m.begin_config();
+        m.integration_of("slack", "team-b");
+        let out = reg.encode();
+        assert!(!out.contains("team-a"), "{out}");
+        assert!(out.contains("receiver_name=\"team-b\""));
     }
 
     #[test]

@@ -164,6 +164,7 @@ impl Pipeline {
             templates: config.templates(),
             external_url: deps.external_url.clone(),
         });
+        deps.metrics.begin_config();
         let build = super::build::BuildDeps {
             templater,
             metrics: deps.metrics.clone(),
