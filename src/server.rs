@@ -194,11 +194,15 @@ async fn serve(args: ServerArgs) -> ExitCode {
             }
         }
     }
-    for feature in args.features_not_yet_effective() {
-        tracing::warn!(
-            feature,
-            "Feature accepted but not yet effective in this version of Tocsin"
-        );
+    for (feature, why) in args.features_not_yet_effective() {
+        if why.is_empty() {
+            tracing::warn!(
+                feature,
+                "Feature accepted but not yet effective in this version of Tocsin"
+            );
+        } else {
+            tracing::warn!(feature, why, "Feature accepted; it has no effect in Tocsin");
+        }
     }
     if !args.storage_in_memory
         && let Err(e) = std::fs::create_dir_all(&args.storage_path)

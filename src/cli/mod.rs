@@ -437,11 +437,15 @@ const NOT_YET_EFFECTIVE: &[(&str, &str)] = &[
 ];
 
 /// Feature flags of `--enable-feature` that Tocsin accepts but does not act on yet.
-const FEATURES_NOT_YET_EFFECTIVE: &[&str] = &[
-    "alert-names-in-metrics",
-    "group-key-in-metrics",
-    "auto-gomemlimit",
-    "event-recorder",
+/// With a reason, those that can never apply to Tocsin.
+const FEATURES_NOT_YET_EFFECTIVE: &[(&str, &str)] = &[
+    ("alert-names-in-metrics", ""),
+    ("group-key-in-metrics", ""),
+    (
+        "auto-gomemlimit",
+        "Tocsin is not a Go program and has no garbage collector to limit",
+    ),
+    ("event-recorder", ""),
 ];
 
 impl Cli {
@@ -500,11 +504,18 @@ impl ServerArgs {
     }
 
     /// The `--enable-feature` entries Tocsin accepts but does not act on yet.
-    pub fn features_not_yet_effective(&self) -> Vec<&str> {
+    /// The features given that have no effect, each with the reason it can
+    /// never have one (empty: still to come).
+    pub fn features_not_yet_effective(&self) -> Vec<(&str, &'static str)> {
         self.enable_feature
             .split(',')
             .map(str::trim)
-            .filter(|f| FEATURES_NOT_YET_EFFECTIVE.contains(f))
+            .filter_map(|f| {
+                FEATURES_NOT_YET_EFFECTIVE
+                    .iter()
+                    .find(|(name, _)| *name == f)
+                    .map(|(_, why)| (f, *why))
+            })
             .collect()
     }
 }
@@ -695,7 +706,7 @@ mod tests {
             "--cluster.probe-interval=3s",
             "--auto-gomemlimit.ratio=0.5",
             "--config.file=x.yml",
-            "--enable-feature=classic-mode,receiver-name-in-metrics",
+            "--enable-feature=classic-mode,receiver-name-in-metrics,group-key-in-metrics,auto-gomemlimit",
         ])
         .unwrap()
         .server;
@@ -710,7 +721,13 @@ mod tests {
         );
         assert_eq!(
             s.features_not_yet_effective(),
-            vec!["receiver-name-in-metrics"]
+            vec![
+                ("group-key-in-metrics", ""),
+                (
+                    "auto-gomemlimit",
+                    "Tocsin is not a Go program and has no garbage collector to limit"
+                )
+            ]
         );
     }
 
