@@ -790,6 +790,16 @@ fn web_api_message_chart_and_resolve_in_the_same_thread() {
     assert_eq!(get_urls.len(), 1, "{}", fake.dump());
     assert!(get_urls[0].at >= post.at, "the chart follows the message");
     let png = checked_upload(&fake, &get_urls[0], &ts);
+    // The UI's alert page shows the same chart, drawn on demand.
+    let alerts = s.get("/api/v2/alerts").json();
+    let fp = alerts[0]["fingerprint"].as_str().unwrap().to_string();
+    let r = s.get(&format!("/api/tocsin/v1/graph/{fp}.png"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    assert!(r.body.contains("PNG") && r.body.contains("IHDR"), "a PNG");
+    let r = s.get("/api/tocsin/v1/graph/0123456789abcdef.png");
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("no active alert"), "{}", r.body);
     // `TOCSIN_WRITE_DOCS=1 cargo test --test slack` refreshes the README's
     // picture with this chart.
     if std::env::var_os("TOCSIN_WRITE_DOCS").is_some() {
