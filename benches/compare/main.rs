@@ -6,7 +6,7 @@
 //! with the same load over loopback, and prints every figure for both with
 //! Tocsin's advantage and the target it has. Options after `--`:
 //!
-//! - `--only ingest,state,silences,durable,notify,cluster,graphs,micro`: run some scenarios
+//! - `--only ingest,state,silences,durable,notify,notify3,cluster,graphs,micro`: run some scenarios
 //!   (`durable-ingest`, `durable-restart`, `durable-history`: a part of `durable`);
 //! - `--markdown FILE`: also write the report there;
 //! - `--alertmanager PATH`: another Alertmanager binary;
@@ -222,6 +222,9 @@ fn main() -> ExitCode {
         }
         if want("notify") {
             scenarios::notify(&setup, &sizes, &sink, &mut report).await?;
+        }
+        if want("notify3") {
+            scenarios::notify_three(&setup, &sizes, &sink, &mut report).await?;
         }
         if want("cluster") {
             cluster::convergence(&setup, &sizes, &sink, &mut report).await?;

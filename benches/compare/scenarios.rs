@@ -802,3 +802,98 @@ pub async fn notify(
     report.notes(&am.notes, &t.notes);
     Ok(())
 }
+
+impl Skipped for (Reading, String) {
+    fn skipped() -> Self {
+        (skipped(), String::new())
+    }
+}
+
+/// One burst of new groups to a receiver of three integrations (webhook,
+/// PagerDuty, Slack) on a fresh server: notifications/s of the slowest.
+async fn burst_three_run(
+    setup: &Setup,
+    sizes: &Sizes,
+    sink: &Sink,
+    kind: Kind,
+) -> Result<(Reading, String), String> {
+    let mut rates = Vec::new();
+    let mut notes = Vec::new();
+    for round in 0..BURSTS {
+        sink.clear();
+        let server =
+            Server::start(setup, kind, &workload::notify_config_three(&sink.base())).await?;
+        let bodies = Arc::new(workload::alert_bodies(0, sizes.burst, 100, Utc::now()));
+        let t = Instant::now();
+        let run = closed_loop(
+            &server.addr,
+            "POST",
+            "/api/v2/alerts",
+            bodies,
+            4,
+            sizes.budget,
+        )
+        .await;
+        if let Some(e) = run.error {
+            return Err(format!("{}: {e}", kind.name()));
+        }
+        let n = sizes.burst;
+        let all = sink
+            .wait(Duration::from_secs(180), |s| {
+                let (pd, sl) = s.other_counts();
+                s.counts().0 >= n && pd >= n && sl >= n
+            })
+            .await;
+        let (groups, _) = sink.counts();
+        let (pd, sl) = sink.other_counts();
+        if !all {
+            return Err(format!(
+                "{}: {groups} webhook groups, {pd} PagerDuty events, {sl} Slack messages of {n} within 180 s",
+                kind.name()
+            ));
+        }
+        let took = sink.last_of_all().unwrap() - t;
+        rates.push(n as f64 / took.as_secs_f64());
+        notes.push(format!(
+            "{} burst {}: {:.0} groups/s through 3 integrations ({groups} webhooks, {pd} PagerDuty events, {sl} Slack messages)",
+            kind.name(),
+            round + 1,
+            rates[round]
+        ));
+    }
+    rates.sort_by(f64::total_cmp);
+    Ok((Reading::Value(rates[rates.len() / 2]), notes.join("; ")))
+}
+
+/// The burst of new groups with a receiver of three integrations.
+pub async fn notify_three(
+    setup: &Setup,
+    sizes: &Sizes,
+    sink: &Sink,
+    report: &mut Report,
+) -> Result<(), String> {
+    let [am, t] = both(setup, |kind| burst_three_run(setup, sizes, sink, kind)).await?;
+    report.section(
+        "Notifications through three integrations",
+        &format!(
+            "The burst of {} new groups (batches of 100 over 4 connections, fresh server, median \
+             of {BURSTS}) with a receiver of three integrations — webhook, PagerDuty (Events API \
+             v2) and Slack (incoming webhook) — all served by the load process; until the last \
+             of the {} notifications arrived.",
+            sizes.burst,
+            3 * sizes.burst
+        ),
+    );
+    report.add(figure(
+        format!(
+            "burst of {} new groups, 3 integrations each: groups/s",
+            sizes.burst
+        ),
+        Unit::PerSec("groups"),
+        [am.0.clone(), t.0.clone()],
+        Some(5.0),
+    ));
+    let am_notes: Vec<String> = [am.1].into_iter().filter(|n| !n.is_empty()).collect();
+    report.notes(&am_notes, &[t.1]);
+    Ok(())
+}

@@ -15,6 +15,11 @@ struct Seen {
     first: HashMap<String, Instant>,
     /// Every notification, duplicates included.
     posts: usize,
+    /// PagerDuty events and Slack messages received (the receiver of
+    /// three integrations), and when the last one arrived.
+    pagerduty: usize,
+    slack: usize,
+    last_other: Option<Instant>,
 }
 
 /// The running sink.
@@ -32,6 +37,32 @@ async fn hook(State(sink): State<Sink>, body: Bytes) -> &'static str {
         let mut seen = sink.seen.lock().unwrap();
         seen.posts += 1;
         seen.first.entry(instance).or_insert(now);
+    }
+    sink.changed.notify_waiters();
+    "ok"
+}
+
+/// PagerDuty's Events API v2: 202 and its JSON answer.
+async fn pagerduty(State(sink): State<Sink>) -> impl axum::response::IntoResponse {
+    {
+        let mut seen = sink.seen.lock().unwrap();
+        seen.pagerduty += 1;
+        seen.last_other = Some(Instant::now());
+    }
+    sink.changed.notify_waiters();
+    (
+        axum::http::StatusCode::ACCEPTED,
+        [("content-type", "application/json")],
+        r#"{"status":"success","message":"Event processed","dedup_key":"x"}"#,
+    )
+}
+
+/// A Slack incoming webhook: `ok`.
+async fn slack(State(sink): State<Sink>) -> &'static str {
+    {
+        let mut seen = sink.seen.lock().unwrap();
+        seen.slack += 1;
+        seen.last_other = Some(Instant::now());
     }
     sink.changed.notify_waiters();
     "ok"
@@ -62,6 +93,8 @@ impl Sink {
         };
         let app = axum::Router::new()
             .route("/hook", post(hook))
+            .route("/pagerduty/v2/enqueue", post(pagerduty))
+            .route("/slack", post(slack))
             .with_state(sink.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         sink
@@ -81,6 +114,23 @@ impl Sink {
     pub fn counts(&self) -> (usize, usize) {
         let s = self.seen.lock().unwrap();
         (s.first.len(), s.posts)
+    }
+
+    /// (PagerDuty events, Slack messages) so far.
+    pub fn other_counts(&self) -> (usize, usize) {
+        let s = self.seen.lock().unwrap();
+        (s.pagerduty, s.slack)
+    }
+
+    /// The latest arrival of any kind so far.
+    pub fn last_of_all(&self) -> Option<Instant> {
+        let s = self.seen.lock().unwrap();
+        s.first.values().max().copied().max(s.last_other)
+    }
+
+    /// The base URL the routes hang from (`http://127.0.0.1:port`).
+    pub fn base(&self) -> String {
+        self.url.trim_end_matches("/hook").to_string()
     }
 
     /// The latest arrival so far.

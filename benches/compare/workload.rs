@@ -244,6 +244,26 @@ receivers:
     )
 }
 
+/// [`notify_config`] with a receiver of three integrations: the webhook,
+/// PagerDuty (Events API v2) and Slack (an incoming webhook), all served by
+/// the sink at `base`.
+pub fn notify_config_three(base: &str) -> String {
+    format!(
+        r##"route:
+  receiver: hook
+  group_by: [alertname, instance]
+  group_wait: 0s
+  group_interval: 5m
+  repeat_interval: 4h
+receivers:
+  - name: hook
+    webhook_configs: [{{url: "{base}/hook", send_resolved: false}}]
+    pagerduty_configs: [{{routing_key: bench, url: "{base}/pagerduty/v2/enqueue"}}]
+    slack_configs: [{{api_url: "{base}/slack", channel: "#bench"}}]
+"##
+    )
+}
+
 /// The `instance` label of alert `i`, which names its group in the
 /// notification figures.
 pub fn instance_of(i: usize) -> String {
