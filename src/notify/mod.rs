@@ -32,18 +32,31 @@
 //! with scripted replies, and `testing::alert` for alerts at fixed times.
 
 pub mod build;
+pub mod discord;
+pub mod email;
 pub mod http;
+pub mod incidentio;
 pub mod json;
+pub mod mattermost;
+pub mod msteams;
+pub mod msteamsv2;
+pub mod opsgenie;
+pub mod pagerduty;
 pub mod pipeline;
+pub mod pushover;
 pub mod receiver_test;
 pub mod retry;
+pub mod rocketchat;
 pub mod slack;
 pub mod telegram;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod text;
 pub mod tls;
+pub mod victorops;
+pub mod webex;
 pub mod webhook;
+pub mod wechat;
 
 use std::fmt;
 use std::future::Future;
