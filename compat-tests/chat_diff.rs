@@ -28,14 +28,14 @@
 mod harness;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use harness::Server;
+use harness::{Recorded, Reference, read_request};
 use serde_json::{Value, json};
 
 /// Given to both servers, so that links in messages agree.
@@ -52,40 +52,16 @@ const WECHAT_SENT: &str = r#"{"errcode":0,"errmsg":"ok"}"#;
 // ---------------------------------------------------------------------------
 // The recording fake services.
 
-/// One request as received.
-#[derive(Clone, Debug)]
-struct Recorded {
-    method: String,
-    /// The request target: path and query.
-    path: String,
-    /// Names lower-cased, in arrival order.
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Recorded {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+/// The receiver a request is for: the first path segment, or for
+/// Pushover (whose URL is fixed) the `user` parameter.
+fn receiver_of(r: &Recorded) -> String {
+    if let Some(query) = r.path.strip_prefix("/1/messages.json?") {
+        return url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "user")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
     }
-
-    /// The receiver the request is for: the first path segment, or for
-    /// Pushover (whose URL is fixed) the `user` parameter.
-    fn receiver(&self) -> String {
-        if let Some(query) = self.path.strip_prefix("/1/messages.json?") {
-            return url::form_urlencoded::parse(query.as_bytes())
-                .find(|(k, _)| k == "user")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
-        }
-        self.path.split(['/', '?']).nth(1).unwrap_or("").to_string()
-    }
-
-    fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
+    r.path.split(['/', '?']).nth(1).unwrap_or("").to_string()
 }
 
 /// A loopback HTTP/1.1 server that records every request and answers as
@@ -124,7 +100,7 @@ impl Recorder {
             .lock()
             .unwrap()
             .iter()
-            .filter(|r| r.receiver() == receiver)
+            .filter(|r| receiver_of(r) == receiver)
             .cloned()
             .collect()
     }
@@ -132,7 +108,7 @@ impl Recorder {
     fn receivers(&self) -> BTreeMap<String, usize> {
         let mut out = BTreeMap::new();
         for r in self.got.lock().unwrap().iter() {
-            *out.entry(r.receiver()).or_default() += 1;
+            *out.entry(receiver_of(r)).or_default() += 1;
         }
         out
     }
@@ -236,135 +212,8 @@ fn tls_config(dir: &Path) -> Arc<rustls::ServerConfig> {
     )
 }
 
-fn read_line(r: &mut impl BufRead) -> Option<String> {
-    let mut line = String::new();
-    match r.read_line(&mut line) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_string()),
-    }
-}
-
-/// One request and whether the client asked to close the connection.
-fn read_request(r: &mut impl BufRead) -> Option<(Recorded, bool)> {
-    let start = read_line(r)?;
-    let mut parts = start.split_whitespace();
-    let method = parts.next()?.to_string();
-    let path = parts.next()?.to_string();
-    let mut headers = Vec::new();
-    loop {
-        let h = read_line(r)?;
-        if h.is_empty() {
-            break;
-        }
-        let (k, v) = h.split_once(':')?;
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    let get = |n: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v): &(String, String)| v.to_ascii_lowercase())
-    };
-    let close = get("connection").is_some_and(|v| v == "close");
-    let mut body = Vec::new();
-    if get("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        loop {
-            let size = read_line(r)?;
-            let n = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
-            if n == 0 {
-                while !read_line(r)?.is_empty() {}
-                break;
-            }
-            let mut chunk = vec![0; n];
-            r.read_exact(&mut chunk).ok()?;
-            body.extend_from_slice(&chunk);
-            read_line(r)?;
-        }
-    } else {
-        let len: usize = get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        body.resize(len, 0);
-        r.read_exact(&mut body).ok()?;
-    }
-    Some((
-        Recorded {
-            method,
-            path,
-            headers,
-            body,
-        },
-        close,
-    ))
-}
-
 // ---------------------------------------------------------------------------
 // The reference, started with `--web.external-url`.
-
-/// Alertmanager 0.25 on a configuration text.
-struct Reference {
-    child: Child,
-    addr: String,
-    dir: tempfile::TempDir,
-}
-
-impl Reference {
-    fn start(config: &str) -> Reference {
-        let bin = Path::new("/usr/bin/prometheus-alertmanager");
-        assert!(
-            bin.exists(),
-            "{} is missing: install Debian's prometheus-alertmanager (see scripts/test)",
-            bin.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("alertmanager.yml");
-        std::fs::write(&cfg, config).unwrap();
-        let log = dir.path().join("alertmanager.log");
-        for _attempt in 0..5 {
-            let addr = format!("127.0.0.1:{}", harness::free_port());
-            let mut child = Command::new(bin)
-                .arg(format!("--config.file={}", cfg.display()))
-                .arg(format!(
-                    "--storage.path={}",
-                    dir.path().join("data").display()
-                ))
-                .arg(format!("--web.listen-address={addr}"))
-                .arg(format!("--web.external-url={EXTERNAL_URL}"))
-                .arg("--cluster.listen-address=")
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(&log).unwrap())
-                .spawn()
-                .expect("alertmanager starts");
-            let ok = harness::eventually(Duration::from_secs(30), || {
-                if child.try_wait().ok().flatten().is_some() {
-                    return true;
-                }
-                harness::try_request(&addr, "GET", "/api/v2/status", &[], b"")
-                    .is_ok_and(|r| r.status == 200 && r.body.contains("\"version\":\"0.25"))
-            });
-            if ok && child.try_wait().ok().flatten().is_none() {
-                return Reference { child, addr, dir };
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!(
-            "could not start alertmanager; its log:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("alertmanager.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Reference {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 // ---------------------------------------------------------------------------
 // The configuration and the alerts.
@@ -629,7 +478,7 @@ const SIDES: [&str; 2] = ["alertmanager", "tocsin"];
 impl Pair {
     fn start() -> Pair {
         let fake = [Recorder::start(), Recorder::start()];
-        let am = Reference::start(&config(&fake[0].url()));
+        let am = Reference::start(&config(&fake[0].url()), EXTERNAL_URL);
         let ext = format!("--web.external-url={EXTERNAL_URL}");
         let tocsin = Server::with_config(
             &config(&fake[1].url()),
@@ -640,18 +489,7 @@ impl Pair {
     }
 
     fn post_alerts(&self, alerts: &[Value]) {
-        let body = Value::Array(alerts.to_vec()).to_string();
-        let headers = [("Content-Type", "application/json")];
-        let am = harness::request(
-            &self.am.addr,
-            "POST",
-            "/api/v2/alerts",
-            &headers,
-            body.as_bytes(),
-        );
-        assert_eq!(am.status, 200, "alertmanager: {}", am.body);
-        let t = self.tocsin.post_json("/api/v2/alerts", &body);
-        assert_eq!(t.status, 200, "tocsin: {}", t.body);
+        harness::post_to_both(&self.am, &self.tocsin, alerts);
     }
 
     /// Waits (at most `limit`) until both fakes received at least `want`

@@ -33,11 +33,10 @@ mod harness;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use harness::Reference;
 use harness::Server;
 use serde_json::{Value, json};
 
@@ -155,70 +154,6 @@ fn serve(stream: TcpStream) -> Option<Session> {
 // ---------------------------------------------------------------------------
 // The reference, started with `--web.external-url`.
 
-struct Reference {
-    child: Child,
-    addr: String,
-    dir: tempfile::TempDir,
-}
-
-impl Reference {
-    fn start(config: &str) -> Reference {
-        let bin = Path::new("/usr/bin/prometheus-alertmanager");
-        assert!(
-            bin.exists(),
-            "{} is missing: install Debian's prometheus-alertmanager (see scripts/test)",
-            bin.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("alertmanager.yml");
-        std::fs::write(&cfg, config).unwrap();
-        let log = dir.path().join("alertmanager.log");
-        for _attempt in 0..5 {
-            let addr = format!("127.0.0.1:{}", harness::free_port());
-            let mut child = Command::new(bin)
-                .arg(format!("--config.file={}", cfg.display()))
-                .arg(format!(
-                    "--storage.path={}",
-                    dir.path().join("data").display()
-                ))
-                .arg(format!("--web.listen-address={addr}"))
-                .arg(format!("--web.external-url={EXTERNAL_URL}"))
-                .arg("--cluster.listen-address=")
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(&log).unwrap())
-                .spawn()
-                .expect("alertmanager starts");
-            let ok = harness::eventually(Duration::from_secs(30), || {
-                if child.try_wait().ok().flatten().is_some() {
-                    return true;
-                }
-                harness::try_request(&addr, "GET", "/api/v2/status", &[], b"")
-                    .is_ok_and(|r| r.status == 200 && r.body.contains("\"version\":\"0.25"))
-            });
-            if ok && child.try_wait().ok().flatten().is_none() {
-                return Reference { child, addr, dir };
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!(
-            "could not start alertmanager; its log:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("alertmanager.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Reference {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 // ---------------------------------------------------------------------------
 // The configuration and the alerts.
 
@@ -335,7 +270,7 @@ const SIDES: [&str; 2] = ["alertmanager", "tocsin"];
 impl Pair {
     fn start() -> Pair {
         let smtp = [Recorder::start(), Recorder::start()];
-        let am = Reference::start(&config(smtp[0].port));
+        let am = Reference::start(&config(smtp[0].port), EXTERNAL_URL);
         let ext = format!("--web.external-url={EXTERNAL_URL}");
         let tocsin = Server::with_config(
             &config(smtp[1].port),
@@ -346,18 +281,7 @@ impl Pair {
     }
 
     fn post_alerts(&self, alerts: &[Value]) {
-        let body = Value::Array(alerts.to_vec()).to_string();
-        let headers = [("Content-Type", "application/json")];
-        let am = harness::request(
-            &self.am.addr,
-            "POST",
-            "/api/v2/alerts",
-            &headers,
-            body.as_bytes(),
-        );
-        assert_eq!(am.status, 200, "alertmanager: {}", am.body);
-        let t = self.tocsin.post_json("/api/v2/alerts", &body);
-        assert_eq!(t.status, 200, "tocsin: {}", t.body);
+        harness::post_to_both(&self.am, &self.tocsin, alerts);
     }
 
     /// Waits (at most `limit`) until both servers received at least `n`

@@ -36,14 +36,15 @@
 mod harness;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use harness::Server;
+use harness::{Recorded, Reference, byte_diff, read_request};
 use serde_json::{Value, json};
 
 /// Given to both servers, so that client URLs and sources agree.
@@ -54,25 +55,6 @@ const ANSWER: &str = r#"{"status":"success","message":"Event processed"}"#;
 
 // ---------------------------------------------------------------------------
 // The recording fake on-call service.
-
-/// One request as received.
-#[derive(Clone, Debug)]
-struct Recorded {
-    method: String,
-    path: String,
-    /// Names lower-cased, in arrival order.
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Recorded {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 /// A loopback HTTP/1.1 server that records every request and answers
 /// `202 Accepted` with a JSON body, as PagerDuty, OpsGenie and VictorOps
@@ -129,139 +111,8 @@ fn serve(stream: TcpStream, got: &Mutex<Vec<Recorded>>) {
     }
 }
 
-fn read_line(r: &mut impl BufRead) -> Option<String> {
-    let mut line = String::new();
-    match r.read_line(&mut line) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_string()),
-    }
-}
-
-/// One request and whether the client asked to close the connection.
-fn read_request(r: &mut impl BufRead) -> Option<(Recorded, bool)> {
-    let start = read_line(r)?;
-    let mut parts = start.split_whitespace();
-    let method = parts.next()?.to_string();
-    let path = parts.next()?.to_string();
-    let mut headers = Vec::new();
-    loop {
-        let h = read_line(r)?;
-        if h.is_empty() {
-            break;
-        }
-        let (k, v) = h.split_once(':')?;
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    let get = |n: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v): &(String, String)| v.to_ascii_lowercase())
-    };
-    let close = get("connection").is_some_and(|v| v == "close");
-    let mut body = Vec::new();
-    if get("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        loop {
-            let size = read_line(r)?;
-            let n = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
-            if n == 0 {
-                // Trailers, up to the empty line.
-                while !read_line(r)?.is_empty() {}
-                break;
-            }
-            let mut chunk = vec![0; n];
-            r.read_exact(&mut chunk).ok()?;
-            body.extend_from_slice(&chunk);
-            read_line(r)?;
-        }
-    } else {
-        let len: usize = get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        body.resize(len, 0);
-        r.read_exact(&mut body).ok()?;
-    }
-    Some((
-        Recorded {
-            method,
-            path,
-            headers,
-            body,
-        },
-        close,
-    ))
-}
-
 // ---------------------------------------------------------------------------
 // The reference, started with `--web.external-url`.
-
-/// Alertmanager 0.25 on a configuration text (as `Server::alertmanager`,
-/// plus the external URL).
-struct Reference {
-    child: Child,
-    addr: String,
-    dir: tempfile::TempDir,
-}
-
-impl Reference {
-    fn start(config: &str) -> Reference {
-        let bin = Path::new("/usr/bin/prometheus-alertmanager");
-        assert!(
-            bin.exists(),
-            "{} is missing: install Debian's prometheus-alertmanager (see scripts/test)",
-            bin.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("alertmanager.yml");
-        std::fs::write(&cfg, config).unwrap();
-        let log = dir.path().join("alertmanager.log");
-        // It cannot pick its own port: a free one is chosen and, if
-        // something else takes it first, another.
-        for _attempt in 0..5 {
-            let addr = format!("127.0.0.1:{}", harness::free_port());
-            let mut child = Command::new(bin)
-                .arg(format!("--config.file={}", cfg.display()))
-                .arg(format!(
-                    "--storage.path={}",
-                    dir.path().join("data").display()
-                ))
-                .arg(format!("--web.listen-address={addr}"))
-                .arg(format!("--web.external-url={EXTERNAL_URL}"))
-                .arg("--cluster.listen-address=")
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(&log).unwrap())
-                .spawn()
-                .expect("alertmanager starts");
-            let ok = harness::eventually(Duration::from_secs(30), || {
-                if child.try_wait().ok().flatten().is_some() {
-                    return true;
-                }
-                harness::try_request(&addr, "GET", "/api/v2/status", &[], b"")
-                    .is_ok_and(|r| r.status == 200 && r.body.contains("\"version\":\"0.25"))
-            });
-            if ok && child.try_wait().ok().flatten().is_none() {
-                return Reference { child, addr, dir };
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!(
-            "could not start alertmanager; its log:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("alertmanager.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Reference {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 // ---------------------------------------------------------------------------
 // The configuration and the alerts.
@@ -479,7 +330,7 @@ impl Pair {
         let key_file = keys.path().join("opsgenie.key");
         std::fs::write(&key_file, "og-file-key\n").unwrap();
         let fake = [Recorder::start(), Recorder::start()];
-        let am = Reference::start(&config(&fake[0].url(), &key_file));
+        let am = Reference::start(&config(&fake[0].url(), &key_file), EXTERNAL_URL);
         let ext = format!("--web.external-url={EXTERNAL_URL}");
         let tocsin = Server::with_config(
             &config(&fake[1].url(), &key_file),
@@ -495,18 +346,7 @@ impl Pair {
     }
 
     fn post_alerts(&self, alerts: &[Value]) {
-        let body = Value::Array(alerts.to_vec()).to_string();
-        let headers = [("Content-Type", "application/json")];
-        let am = harness::request(
-            &self.am.addr,
-            "POST",
-            "/api/v2/alerts",
-            &headers,
-            body.as_bytes(),
-        );
-        assert_eq!(am.status, 200, "alertmanager: {}", am.body);
-        let t = self.tocsin.post_json("/api/v2/alerts", &body);
-        assert_eq!(t.status, 200, "tocsin: {}", t.body);
+        harness::post_to_both(&self.am, &self.tocsin, alerts);
     }
 
     /// Waits (at most `limit`) until each side's fake received at least
@@ -547,32 +387,6 @@ impl Recorder {
 
 // ---------------------------------------------------------------------------
 // Comparison.
-
-/// Where two bodies first differ, with some context from each.
-fn byte_diff(am: &[u8], t: &[u8]) -> String {
-    let at = am
-        .iter()
-        .zip(t)
-        .position(|(a, b)| a != b)
-        .unwrap_or(am.len().min(t.len()));
-    // The bodies are JSON as Go writes it: one line, control characters
-    // escaped, so they print as they are.
-    let around = |b: &[u8]| {
-        let from = at.saturating_sub(60);
-        let to = (at + 60).min(b.len());
-        String::from_utf8_lossy(&b[from..to]).into_owned()
-    };
-    format!(
-        "first difference at byte {at} (lengths {} and {}):\n  alertmanager: …{}…\n  tocsin:       …{}…\n\
-         --- alertmanager body\n{}\n--- tocsin body\n{}",
-        am.len(),
-        t.len(),
-        around(am),
-        around(t),
-        String::from_utf8_lossy(am),
-        String::from_utf8_lossy(t),
-    )
-}
 
 /// PagerDuty's `payload.custom_details` cut out of a body (where 0.25 and
 /// 0.34 differ by design), and the details themselves.
