@@ -118,7 +118,8 @@ enum Auth {
         kind: String,
         credentials: Option<SecretSource>,
     },
-    Unsupported(&'static str),
+    /// OAuth 2.0 client credentials (a token fetched and kept).
+    OAuth2(std::sync::Arc<oauth2::TokenSource>),
 }
 
 /// The most requests one integration's client has in flight. A burst of
@@ -227,12 +228,6 @@ impl HttpClient {
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<HttpResponse, NotifyError> {
         let op = go_op(&method);
-        if let Some(Auth::Unsupported(what)) = &self.auth {
-            return Err(NotifyError::permanent(
-                FailureReason::Other,
-                format!("{op} \"<redacted>\": {what} is not supported"),
-            ));
-        }
         let parsed = self.parse_url(url).map_err(|e| {
             NotifyError::retryable(FailureReason::Other, format!("parse \"<redacted>\": {e}"))
         })?;
@@ -245,9 +240,18 @@ impl HttpClient {
                 ),
             ));
         }
-        let headers = self.request_headers().map_err(|e| {
+        let mut headers = self.request_headers().map_err(|e| {
             NotifyError::retryable(FailureReason::Other, format!("{op} \"<redacted>\": {e}"))
         })?;
+        if let Some(Auth::OAuth2(source)) = &self.auth {
+            let (kind, token) = source.token().await.map_err(|e| {
+                NotifyError::retryable(FailureReason::Other, format!("{op} \"<redacted>\": {e}"))
+            })?;
+            let value = header_value(&format!("{kind} {token}")).map_err(|e| {
+                NotifyError::retryable(FailureReason::Other, format!("{op} \"<redacted>\": {e}"))
+            })?;
+            headers.insert(AUTHORIZATION, value);
+        }
         let mut req = self.client.request(method, parsed.clone()).headers(headers);
         if let Some((content_type, body)) = body {
             req = req.header(CONTENT_TYPE, content_type).body(body);
@@ -294,7 +298,7 @@ impl HttpClient {
         }
         match &self.auth {
             None => {}
-            Some(Auth::Unsupported(_)) => {}
+            Some(Auth::OAuth2(_)) => {}
             Some(Auth::Credentials { kind, credentials }) => {
                 let creds = match credentials {
                     Some(c) => c
@@ -339,24 +343,8 @@ fn go_op(method: &reqwest::Method) -> String {
 
 /// Standard base64 with padding.
 fn base64_encode(data: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// Reads the `Authorization` settings of `cfg`.
@@ -390,8 +378,10 @@ fn auth(cfg: &HttpClientConfig) -> Result<Option<Auth>, String> {
             .map_err(|e| format!("unable to use password: {e}"))?;
         return Ok(Some(Auth::Basic { username, password }));
     }
-    if cfg.oauth2.is_some() {
-        return Ok(Some(Auth::Unsupported("oauth2 authentication")));
+    if let Some(o) = &cfg.oauth2 {
+        return Ok(Some(Auth::OAuth2(std::sync::Arc::new(
+            oauth2::TokenSource::new(o)?,
+        ))));
     }
     Ok(None)
 }
@@ -628,6 +618,8 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
             .unwrap_or(Duration::ZERO),
     )
 }
+
+mod oauth2;
 
 #[cfg(test)]
 mod tests;

@@ -197,7 +197,7 @@ fn secret_references_need_a_manager() {
 }
 
 #[tokio::test]
-async fn oauth2_fails_for_good() {
+async fn an_unreachable_oauth2_token_url_fails_the_request_retryably() {
     let cfg = HttpClientConfig {
         oauth2: Some(crate::config::http::OAuth2 {
             client_id: "id".into(),
@@ -208,11 +208,14 @@ async fn oauth2_fails_for_good() {
     };
     let sink = Sink::start().await;
     let e = client(&cfg).get(&sink.url("/")).await.unwrap_err();
-    assert_eq!(
-        e.message,
-        "Get \"<redacted>\": oauth2 authentication is not supported"
+    assert!(
+        e.message
+            .starts_with("Get \"<redacted>\": oauth2: cannot fetch token: error sending request"),
+        "{}",
+        e.message
     );
-    assert!(!e.retryable);
+    assert!(e.message.contains("onnection refused"), "{}", e.message);
+    assert!(e.retryable);
     assert!(sink.requests().is_empty());
 }
 
