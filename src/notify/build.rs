@@ -28,6 +28,8 @@ pub const SUPPORTED: &[&str] = &[
     "incidentio",
     "wechat",
     "pushover",
+    "sns",
+    "jira",
     // supported kinds: one line each, above this one
 ];
 
@@ -197,6 +199,24 @@ pub fn build_receiver_integrations(
             idx,
             c.send_resolved,
             super::pushover::Pushover::new(c, Some(deps.templater.clone()))
+                .map(|n| Arc::new(n) as Arc<dyn Notifier>),
+        )?;
+    }
+    for (idx, c) in r.sns_configs.iter().enumerate() {
+        add(
+            "sns",
+            idx,
+            c.send_resolved,
+            super::sns::Sns::new(c, Some(deps.templater.clone()))
+                .map(|n| Arc::new(n) as Arc<dyn Notifier>),
+        )?;
+    }
+    for (idx, c) in r.jira_configs.iter().enumerate() {
+        add(
+            "jira",
+            idx,
+            c.send_resolved,
+            super::jira::Jira::new(c, Some(deps.templater.clone()))
                 .map(|n| Arc::new(n) as Arc<dyn Notifier>),
         )?;
     }

@@ -36,6 +36,7 @@ pub mod discord;
 pub mod email;
 pub mod http;
 pub mod incidentio;
+pub mod jira;
 pub mod json;
 pub mod mattermost;
 pub mod msteams;
@@ -48,6 +49,7 @@ pub mod receiver_test;
 pub mod retry;
 pub mod rocketchat;
 pub mod slack;
+pub mod sns;
 pub mod telegram;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{TimeZone, Utc};
 
 use crate::alert::{Alert, LabelSet, Timestamp};
+use crate::notify::{NotifyContext, Templater};
+use crate::template::AmTemplates;
 
 /// 2026-01-02T03:00:00Z plus `secs`.
 pub(crate) fn at(secs: i64) -> Timestamp {
@@ -174,4 +176,37 @@ async fn record(
             .insert(name, value.parse().expect("valid header value"));
     }
     resp
+}
+
+// Shared by the integrations' tests: the built-in templates, a group's
+// context, and its alerts firing or resolved.
+
+pub(crate) fn templater() -> Arc<dyn Templater> {
+    Arc::new(crate::notify::pipeline::AmTemplater::new(
+        Arc::new(AmTemplates::builtin()),
+        "http://am.example.com:9093".into(),
+    ))
+}
+
+pub(crate) fn ctx() -> NotifyContext {
+    let mut c = NotifyContext::new("team-X", "{}:{alertname=\"Disk\"}", at(60));
+    c.group_labels = [("alertname", "Disk")].into_iter().collect();
+    c.external_url = "http://am.example.com:9093".into();
+    c
+}
+
+pub(crate) fn firing() -> Vec<Arc<Alert>> {
+    vec![Arc::new(alert(
+        &[("alertname", "Disk"), ("instance", "a")],
+        0,
+        None,
+    ))]
+}
+
+pub(crate) fn resolved() -> Vec<Arc<Alert>> {
+    vec![Arc::new(alert(
+        &[("alertname", "Disk"), ("instance", "a")],
+        0,
+        Some(30),
+    ))]
 }

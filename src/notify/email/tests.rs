@@ -15,18 +15,10 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::net::TcpListener;
 
 use super::*;
-use crate::notify::testing::{alert, at};
+use crate::notify::testing::{ctx, firing, resolved, templater};
 use crate::notify::{Backoff, Integration, retry_with_backoff};
-use crate::template::AmTemplates;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-fn templater() -> Arc<dyn Templater> {
-    Arc::new(crate::notify::pipeline::AmTemplater::new(
-        Arc::new(AmTemplates::builtin()),
-        "http://am.example.com:9093".into(),
-    ))
-}
 
 /// A resolved config from YAML (global defaults: `hello: localhost`,
 /// `require_tls: true`).
@@ -36,29 +28,6 @@ fn config(yaml: &str) -> EmailConfig {
 
 fn email(yaml: &str) -> Email {
     Email::new(&config(yaml), Some(templater())).unwrap()
-}
-
-fn ctx() -> NotifyContext {
-    let mut c = NotifyContext::new("team-X", "{}:{alertname=\"Disk\"}", at(60));
-    c.group_labels = [("alertname", "Disk")].into_iter().collect();
-    c.external_url = "http://am.example.com:9093".into();
-    c
-}
-
-fn firing() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        None,
-    ))]
-}
-
-fn resolved() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        Some(30),
-    ))]
 }
 
 // ---------------------------------------------------------------------------

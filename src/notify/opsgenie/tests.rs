@@ -10,32 +10,17 @@ use serde_json::{Value, json};
 use super::*;
 use crate::config::global::GlobalConfig;
 use crate::config::notifiers::Notifier as _;
-use crate::notify::testing::{Recorded, Reply, Sink, alert, at};
-use crate::template::AmTemplates;
+use crate::notify::testing::{Recorded, Reply, Sink, alert, ctx, resolved, templater};
 
 /// sha256 of `{}:{alertname="Disk"}` (computed with `sha256sum`).
 const ALIAS: &str = "849f8175e1fa447711c42b6e6cfb199b37d2ba91e3e51a900048a82f9cf0abaa";
 const SOURCE: &str = "http://am.example.com:9093/#/alerts?receiver=team-X";
-
-fn templater() -> Arc<dyn Templater> {
-    Arc::new(crate::notify::pipeline::AmTemplater::new(
-        Arc::new(AmTemplates::builtin()),
-        "http://am.example.com:9093".into(),
-    ))
-}
 
 fn og(yaml: &str) -> OpsGenie {
     let mut c: OpsGenieConfig = serde_saphyr::from_str(yaml).unwrap();
     c.validate().unwrap();
     c.inherit(&GlobalConfig::default()).unwrap();
     OpsGenie::new(&c, Some(templater())).unwrap()
-}
-
-fn ctx() -> NotifyContext {
-    let mut c = NotifyContext::new("team-X", "{}:{alertname=\"Disk\"}", at(60));
-    c.group_labels = [("alertname", "Disk")].into_iter().collect();
-    c.external_url = "http://am.example.com:9093".into();
-    c
 }
 
 fn firing() -> Vec<Arc<Alert>> {
@@ -51,14 +36,6 @@ fn firing() -> Vec<Arc<Alert>> {
             None,
         )),
     ]
-}
-
-fn resolved() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        Some(30),
-    ))]
 }
 
 fn target(r: &Recorded) -> String {

@@ -6,15 +6,7 @@
 use super::*;
 use crate::config::global::GlobalConfig;
 use crate::config::notifiers::Notifier as _;
-use crate::notify::testing::{Reply, Sink, alert, at};
-use crate::template::AmTemplates;
-
-fn templater() -> Arc<dyn Templater> {
-    Arc::new(crate::notify::pipeline::AmTemplater::new(
-        Arc::new(AmTemplates::builtin()),
-        "http://am.example.com:9093".into(),
-    ))
-}
+use crate::notify::testing::{Reply, Sink, alert, ctx, firing, resolved, templater};
 
 fn pushover(yaml: &str, sink: &Sink) -> Pushover {
     let mut c: PushoverConfig = serde_saphyr::from_str(yaml).unwrap();
@@ -23,29 +15,6 @@ fn pushover(yaml: &str, sink: &Sink) -> Pushover {
     Pushover::new(&c, Some(templater()))
         .unwrap()
         .with_api_url(&sink.url("/1/messages.json"))
-}
-
-fn ctx() -> NotifyContext {
-    let mut c = NotifyContext::new("team-X", "{}:{alertname=\"Disk\"}", at(60));
-    c.group_labels = [("alertname", "Disk")].into_iter().collect();
-    c.external_url = "http://am.example.com:9093".into();
-    c
-}
-
-fn firing() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        None,
-    ))]
-}
-
-fn resolved() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        Some(30),
-    ))]
 }
 
 /// The decoded query parameters of a request, in order.

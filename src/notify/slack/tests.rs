@@ -10,16 +10,8 @@ use serde_json::{Value, json};
 use super::*;
 use crate::config::global::GlobalConfig;
 use crate::config::notifiers::Notifier as _;
-use crate::notify::testing::{Reply, Sink, alert, at};
+use crate::notify::testing::{Reply, Sink, at, ctx, firing, resolved, templater};
 use crate::notify::{NflogStore, NotifyContext};
-use crate::template::AmTemplates;
-
-fn templater() -> Arc<dyn Templater> {
-    Arc::new(crate::notify::pipeline::AmTemplater::new(
-        Arc::new(AmTemplates::builtin()),
-        "http://am.example.com:9093".into(),
-    ))
-}
 
 /// A resolved config from YAML (global defaults).
 fn config(yaml: &str) -> SlackConfig {
@@ -32,29 +24,6 @@ fn config(yaml: &str) -> SlackConfig {
 
 fn slack(yaml: &str) -> Slack {
     Slack::new(&config(yaml), Some(templater()), None).unwrap()
-}
-
-fn ctx() -> NotifyContext {
-    let mut c = NotifyContext::new("team-X", "{}:{alertname=\"Disk\"}", at(60));
-    c.group_labels = [("alertname", "Disk")].into_iter().collect();
-    c.external_url = "http://am.example.com:9093".into();
-    c
-}
-
-fn firing() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        None,
-    ))]
-}
-
-fn resolved() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        Some(30),
-    ))]
 }
 
 fn api_ok(channel: &str, ts: &str) -> Reply {

@@ -8,15 +8,7 @@ use std::time::Duration;
 use super::*;
 use crate::config::global::GlobalConfig;
 use crate::config::notifiers::Notifier as _;
-use crate::notify::testing::{Reply, Sink, alert, at};
-use crate::template::AmTemplates;
-
-fn templater() -> Arc<dyn Templater> {
-    Arc::new(crate::notify::pipeline::AmTemplater::new(
-        Arc::new(AmTemplates::builtin()),
-        "http://am.example.com:9093".into(),
-    ))
-}
+use crate::notify::testing::{Reply, Sink, alert, ctx, firing, resolved, templater};
 
 fn config(yaml: &str) -> TelegramConfig {
     let mut c: TelegramConfig = serde_saphyr::from_str(yaml).unwrap();
@@ -27,29 +19,6 @@ fn config(yaml: &str) -> TelegramConfig {
 
 fn telegram(yaml: &str) -> Telegram {
     Telegram::new(&config(yaml), Some(templater())).unwrap()
-}
-
-fn ctx() -> NotifyContext {
-    let mut c = NotifyContext::new("team-X", "{}:{alertname=\"Disk\"}", at(60));
-    c.group_labels = [("alertname", "Disk")].into_iter().collect();
-    c.external_url = "http://am.example.com:9093".into();
-    c
-}
-
-fn firing() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        None,
-    ))]
-}
-
-fn resolved() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        Some(30),
-    ))]
 }
 
 const OK: &str = r#"{"ok":true,"result":{"message_id":7,"chat":{"id":-100123}}}"#;

@@ -9,18 +9,10 @@ use serde_json::Value;
 use super::*;
 use crate::config::global::GlobalConfig;
 use crate::config::notifiers::Notifier as _;
-use crate::notify::testing::{Reply, Sink, alert, at};
-use crate::template::AmTemplates;
+use crate::notify::testing::{Reply, Sink, alert, ctx, resolved, templater};
 
 /// sha256 of `{}:{alertname="Disk"}` (computed with `sha256sum`).
 const ENTITY: &str = "849f8175e1fa447711c42b6e6cfb199b37d2ba91e3e51a900048a82f9cf0abaa";
-
-fn templater() -> Arc<dyn Templater> {
-    Arc::new(crate::notify::pipeline::AmTemplater::new(
-        Arc::new(AmTemplates::builtin()),
-        "http://am.example.com:9093".into(),
-    ))
-}
 
 fn vo(yaml: &str) -> VictorOps {
     let mut c: VictorOpsConfig = serde_saphyr::from_str(yaml).unwrap();
@@ -29,25 +21,10 @@ fn vo(yaml: &str) -> VictorOps {
     VictorOps::new(&c, Some(templater())).unwrap()
 }
 
-fn ctx() -> NotifyContext {
-    let mut c = NotifyContext::new("team-X", "{}:{alertname=\"Disk\"}", at(60));
-    c.group_labels = [("alertname", "Disk")].into_iter().collect();
-    c.external_url = "http://am.example.com:9093".into();
-    c
-}
-
 fn firing() -> Vec<Arc<Alert>> {
     let mut a = alert(&[("alertname", "Disk"), ("instance", "a")], 0, None);
     a.annotations = [("summary", "disk <full>")].into_iter().collect();
     vec![Arc::new(a)]
-}
-
-fn resolved() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        Some(30),
-    ))]
 }
 
 #[tokio::test]

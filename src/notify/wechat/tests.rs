@@ -8,44 +8,13 @@ use serde_json::json;
 use super::*;
 use crate::config::global::GlobalConfig;
 use crate::config::notifiers::Notifier as _;
-use crate::notify::testing::{Reply, Sink, alert, at};
-use crate::template::AmTemplates;
-
-fn templater() -> Arc<dyn Templater> {
-    Arc::new(crate::notify::pipeline::AmTemplater::new(
-        Arc::new(AmTemplates::builtin()),
-        "http://am.example.com:9093".into(),
-    ))
-}
+use crate::notify::testing::{Reply, Sink, ctx, firing, resolved, templater};
 
 fn wechat(yaml: &str) -> Wechat {
     let mut c: WechatConfig = serde_saphyr::from_str(yaml).unwrap();
     c.validate().unwrap();
     c.inherit(&GlobalConfig::default()).unwrap();
     Wechat::new(&c, Some(templater())).unwrap()
-}
-
-fn ctx() -> NotifyContext {
-    let mut c = NotifyContext::new("team-X", "{}:{alertname=\"Disk\"}", at(60));
-    c.group_labels = [("alertname", "Disk")].into_iter().collect();
-    c.external_url = "http://am.example.com:9093".into();
-    c
-}
-
-fn firing() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        None,
-    ))]
-}
-
-fn resolved() -> Vec<Arc<Alert>> {
-    vec![Arc::new(alert(
-        &[("alertname", "Disk"), ("instance", "a")],
-        0,
-        Some(30),
-    ))]
 }
 
 fn token(t: &str) -> Reply {
