@@ -314,7 +314,7 @@ fn config(fake: &str) -> String {
 route:
   receiver: '{TG_DEFAULT}'
   group_by: [alertname]
-  group_wait: 1s
+  group_wait: 2s
   group_interval: 2s
   repeat_interval: 1h
   routes:
@@ -435,18 +435,12 @@ receivers:
     )
 }
 
-/// Every alert starts at this fixed time (long enough ago that its group
-/// flushes at once), so no time in a body is set by a server.
-const STARTS: &str = "2024-03-05T06:07:08.123Z";
-/// The fixed end time of the alerts that resolve.
-const ENDS: &str = "2024-03-05T07:00:00Z";
-
 fn alert(case: &str, instance: &str, description: &str, ends: Option<&str>) -> Value {
     let mut a = json!({
         "labels": {"alertname": format!("Diff-{case}"), "case": case, "instance": instance,
                    "note": NOTE, "severity": "critical"},
         "annotations": {"summary": format!("sum {NOTE}"), "description": description},
-        "startsAt": STARTS,
+        "startsAt": harness::diff_starts(),
         "generatorURL": "http://prom.example.test/graph?g0.expr=up&x=<1>",
     });
     if let Some(e) = ends {
@@ -776,7 +770,10 @@ fn check_expectations(side: &str, got: &BTreeMap<&str, Vec<Recorded>>) {
         "{side}: {html}"
     );
     assert!(
-        html.contains("* a: plain &amp; simple since 2024-03-05 06:07:08 UTC (2024-03-05 06:07:08.123 &#43;0000 UTC)"),
+        html.contains(&{
+            let t = harness::diff_times().0.format("%Y-%m-%d %H:%M:%S");
+            format!("* a: plain &amp; simple since {t} UTC ({t}.123 &#43;0000 UTC)")
+        }),
         "{side}: {html}"
     );
     assert!(
@@ -925,7 +922,7 @@ fn chat_messages_match_alertmanager() {
     // Some groups resolve: the next `group_interval` tick sends them.
     let resolving: Vec<Value> = RESOLVING
         .iter()
-        .flat_map(|r| alerts_of(r, Some(ENDS)))
+        .flat_map(|r| alerts_of(r, Some(harness::diff_ends().as_str())))
         .collect();
     p.post_alerts(&resolving);
     let twos: Vec<(&str, usize)> = RESOLVING

@@ -176,7 +176,7 @@ global:
 route:
   receiver: default
   group_by: [alertname]
-  group_wait: 1s
+  group_wait: 2s
   group_interval: 2s
   repeat_interval: 1h
   routes:
@@ -213,16 +213,11 @@ receivers:
     )
 }
 
-/// Every alert starts at this fixed time (long enough ago that its group
-/// flushes at once), so no time in a message is set by a server.
-const STARTS: &str = "2024-03-05T06:07:08.123Z";
-const ENDS: &str = "2024-03-05T07:00:00Z";
-
 /// A label long enough for soft line breaks and header word splitting.
 const LONG: &str = "lorem-ipsum-dolor-sit-amet=consectetur adipiscing elit sed do eiusmod tempor";
 
 fn alert(labels: Value, annotations: Value, ends: Option<&str>) -> Value {
-    let mut a = json!({"labels": labels, "annotations": annotations, "startsAt": STARTS,
+    let mut a = json!({"labels": labels, "annotations": annotations, "startsAt": harness::diff_starts(),
                        "generatorURL": "http://prom.example.test/graph?g0.expr=up&x=<1>"});
     if let Some(e) = ends {
         a["endsAt"] = json!(e);
@@ -522,7 +517,7 @@ fn emails_match_alertmanager() {
     ]);
     let limit = Duration::from_secs(10);
     p.wait_counts(&[(R_DEFAULT, 1), (R_FULL, 1), (R_RESOLVED, 1)], limit);
-    p.post_alerts(&[resolved_alert(Some(ENDS))]);
+    p.post_alerts(&[resolved_alert(Some(harness::diff_ends().as_str()))]);
     p.wait_counts(&[(R_RESOLVED, 2)], limit);
     // Longer than a `group_interval`: nothing more may come.
     std::thread::sleep(Duration::from_millis(2500));

@@ -182,7 +182,7 @@ fn config(fake: &str, key_file: &Path) -> String {
 route:
   receiver: '{R_PD_DEFAULT}'
   group_by: [alertname]
-  group_wait: 1s
+  group_wait: 2s
   group_interval: 2s
   repeat_interval: 1h
   routes:
@@ -282,11 +282,6 @@ receivers:
     )
 }
 
-/// Every alert starts at this fixed time, so no time in a body is set by
-/// a server.
-const STARTS: &str = "2024-03-05T06:07:08.123Z";
-const ENDS: &str = "2024-03-05T07:00:00Z";
-
 /// Escaped by the JSON encoder or not, control characters included.
 const NOTE: &str = "<b>&\"é tab\there \\ back \u{2028}ls 日本 😀";
 
@@ -296,7 +291,7 @@ fn alert(receiver: &str, instance: &str, ends: Option<&str>) -> Value {
         "labels": {"alertname": name, "case": case, "instance": instance,
                    "team": "platform", "severity": "warning"},
         "annotations": {"note": NOTE, "summary": format!("sum {NOTE}")},
-        "startsAt": STARTS,
+        "startsAt": harness::diff_starts(),
     });
     if let Some(e) = ends {
         a["endsAt"] = json!(e);
@@ -617,12 +612,12 @@ fn check_differences(am: &BTreeMap<&str, Vec<Recorded>>, t: &BTreeMap<&str, Vec<
         "alerts in label order"
     );
     assert_eq!(firing[0]["status"], "firing");
-    assert_eq!(firing[0]["startsAt"], "2024-03-05T06:07:08.123Z");
+    assert_eq!(firing[0]["startsAt"], harness::diff_starts());
     assert_eq!(firing[0]["endsAt"], "0001-01-01T00:00:00Z");
     assert_eq!(firing[0]["annotations"]["note"], NOTE);
     let (_, t_resolved) = without_custom_details(&t[R_PD_DEFAULT][1].body);
     assert_eq!(t_resolved["num_resolved"], 2);
-    assert_eq!(t_resolved["resolved"][1]["endsAt"], ENDS);
+    assert_eq!(t_resolved["resolved"][1]["endsAt"], harness::diff_ends());
 
     // OpsGenie's key file (Alertmanager 0.28.0, #4195): 0.25 keeps the
     // newline and cannot send; 0.34 trims it.
@@ -655,7 +650,7 @@ fn oncall_messages_match_alertmanager() {
     let firing = [[1, 1], [1, 1], [1, 1], [3, 3], [0, 1], [1, 1], [1, 1]];
     p.wait_counts(&firing, limit);
     // Everything resolves (send_resolved is on by default for all three).
-    p.post_alerts(&all_alerts(Some(ENDS)));
+    p.post_alerts(&all_alerts(Some(harness::diff_ends().as_str())));
     let resolved = [[2, 2], [2, 2], [2, 2], [4, 4], [0, 2], [2, 2], [2, 2]];
     p.wait_counts(&resolved, limit);
     // Longer than a `group_interval`: nothing more may come.

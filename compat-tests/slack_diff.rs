@@ -155,7 +155,7 @@ fn config(slack: &str) -> String {
 route:
   receiver: '{R_DEFAULT}'
   group_by: [alertname]
-  group_wait: 1s
+  group_wait: 2s
   group_interval: 2s
   repeat_interval: 1h
   routes:
@@ -242,20 +242,26 @@ receivers:
     )
 }
 
-/// Every alert starts at this fixed time (long enough ago that its group
-/// flushes at once), so no time in a body is set by a server.
-const STARTS: &str = "2024-03-05T06:07:08.123Z";
-/// The fixed end time of the alerts that resolve.
-const ENDS: &str = "2024-03-05T07:00:00Z";
-
 /// `<b>&"é` and more: escaped by the JSON encoder, or not (é, 日本).
 const NOTE: &str = "<b>&\"é";
 /// Control characters Go escapes in its own ways (`\t`, `\n`, `\u0008`,
 /// `\u0007`), a backslash, U+2028 and characters outside the BMP.
 const WEIRD: &str = "tab\there\nnl \u{8}bs \u{7}bel \\ back \u{2028}ls 日本 😀 <b>&\"é";
 
+/// `since <StartsAt.Format> (<StartsAt>)` as the full receiver's template
+/// writes the start time.
+fn go_since() -> String {
+    let t = harness::diff_times().0;
+    format!(
+        "since {} UTC ({}.123 +0000 UTC)",
+        t.format("%Y-%m-%d %H:%M:%S"),
+        t.format("%Y-%m-%d %H:%M:%S")
+    )
+}
+
 fn alert(labels: Value, annotations: Value, ends: Option<&str>) -> Value {
-    let mut a = json!({"labels": labels, "annotations": annotations, "startsAt": STARTS});
+    let mut a =
+        json!({"labels": labels, "annotations": annotations, "startsAt": harness::diff_starts()});
     if let Some(e) = ends {
         a["endsAt"] = json!(e);
     }
@@ -462,7 +468,7 @@ fn check_expectations(side: &str, got: &BTreeMap<&str, Vec<Recorded>>) {
         r#"receiver=full+%5C%28%C3%A9%5C%29+%26+co%5C.\u0026x=\u003cy\u003e""#,
         r#""pretext":"pre Disk \u003cfull\u003e \u0026 \"hot\" é 2/2""#,
         // Go's time.Format and time.Time.String.
-        "since 2024-03-05 06:07:08 UTC (2024-03-05 06:07:08.123 +0000 UTC)",
+        &go_since(),
         r#"tab\there\nnl \u0008bs \u0007bel \\ back \u2028ls 日本 😀 \u003cb\u003e\u0026\"é"#,
     ] {
         assert!(body.contains(escaped), "{side}: {escaped} in\n{body}");
@@ -547,10 +553,13 @@ fn slack_messages_match_alertmanager() {
     );
     // One alert of `resolved` and the Web API's resolve: the next
     // `group_interval` tick sends them.
-    p.post_alerts(&[webapi_alert(Some(ENDS)), resolved_alert("a", Some(ENDS))]);
+    p.post_alerts(&[
+        webapi_alert(Some(harness::diff_ends().as_str())),
+        resolved_alert("a", Some(harness::diff_ends().as_str())),
+    ]);
     p.wait_counts(&[(R_WEBAPI, 2), (R_RESOLVED, 2)], limit);
     // The rest of `resolved` resolves.
-    p.post_alerts(&[resolved_alert("b", Some(ENDS))]);
+    p.post_alerts(&[resolved_alert("b", Some(harness::diff_ends().as_str()))]);
     p.wait_counts(&[(R_RESOLVED, 3)], limit);
     // Longer than a `group_interval`: nothing more may come.
     std::thread::sleep(Duration::from_millis(2500));

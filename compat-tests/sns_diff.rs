@@ -114,7 +114,7 @@ fn config(fake: &str) -> String {
 route:
   receiver: 'sns-topic'
   group_by: [alertname]
-  group_wait: 1s
+  group_wait: 2s
   group_interval: 2s
   repeat_interval: 1h
   routes:
@@ -151,9 +151,6 @@ receivers:
     )
 }
 
-const STARTS: &str = "2024-03-05T06:07:08.123Z";
-const ENDS: &str = "2024-03-05T07:00:00Z";
-
 fn alerts(case: &str, ends: Option<&str>) -> Vec<Value> {
     ["b", "a"]
         .iter()
@@ -162,7 +159,7 @@ fn alerts(case: &str, ends: Option<&str>) -> Vec<Value> {
                 "labels": {"alertname": format!("Diff-{case}"), "case": case,
                            "instance": instance, "severity": "critical"},
                 "annotations": {"summary": format!("sum <{instance}> & \"q\"")},
-                "startsAt": STARTS,
+                "startsAt": harness::diff_starts(),
                 "generatorURL": "http://prom.example.test/graph?g0.expr=up&x=<1>",
             });
             if let Some(e) = ends {
@@ -312,7 +309,7 @@ fn sns_publish_matches_alertmanager() {
     wait(1);
     let resolved: Vec<Value> = RECEIVERS
         .iter()
-        .flat_map(|r| alerts(r, Some(ENDS)))
+        .flat_map(|r| alerts(r, Some(harness::diff_ends().as_str())))
         .collect();
     harness::post_to_both(&am, &tocsin, &resolved);
     wait(2);

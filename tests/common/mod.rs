@@ -757,3 +757,37 @@ pub fn post_to_both(am: &Reference, tocsin: &Server, alerts: &[serde_json::Value
     let t = tocsin.post_json("/api/v2/alerts", &body);
     assert_eq!(t.status, 200, "tocsin: {}", t.body);
 }
+
+/// The start and end times of the differential tests' alerts, fixed at
+/// first use: the start at millisecond .123 of a second less than a
+/// second and a half ago (so that a group waits its `group_wait` of 2 s on
+/// both servers instead of flushing while its alerts are still being
+/// inserted, which Alertmanager does for alerts older than `group_wait`),
+/// the end a second later (in the past by the time a resolve is posted).
+pub fn diff_times() -> &'static (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    static TIMES: std::sync::OnceLock<(
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+    )> = std::sync::OnceLock::new();
+    TIMES.get_or_init(|| {
+        use chrono::{DurationRound, TimeDelta};
+        let now = chrono::Utc::now() - TimeDelta::seconds(1);
+        let start =
+            now.duration_trunc(TimeDelta::seconds(1)).unwrap() + TimeDelta::milliseconds(123);
+        (start, start + TimeDelta::seconds(1))
+    })
+}
+
+/// [`diff_times`] as API v2 writes them (`2024-03-05T06:07:08.123Z`).
+pub fn diff_starts() -> String {
+    diff_times()
+        .0
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The end of [`diff_times`], as API v2 writes it.
+pub fn diff_ends() -> String {
+    diff_times()
+        .1
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
