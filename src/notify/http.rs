@@ -227,6 +227,18 @@ impl HttpClient {
         url: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<HttpResponse, NotifyError> {
+        self.request_with(method, url, body, &[]).await
+    }
+
+    /// [`HttpClient::request`] with headers of this request only (a
+    /// signature), set after the configured ones.
+    pub async fn request_with(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<(&str, Vec<u8>)>,
+        extra: &[(&str, String)],
+    ) -> Result<HttpResponse, NotifyError> {
         let op = go_op(&method);
         let parsed = self.parse_url(url).map_err(|e| {
             NotifyError::retryable(FailureReason::Other, format!("parse \"<redacted>\": {e}"))
@@ -243,6 +255,18 @@ impl HttpClient {
         let mut headers = self.request_headers().map_err(|e| {
             NotifyError::retryable(FailureReason::Other, format!("{op} \"<redacted>\": {e}"))
         })?;
+        for (name, value) in extra {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                NotifyError::permanent(
+                    FailureReason::Other,
+                    format!("invalid header name {name:?}"),
+                )
+            })?;
+            let value = header_value(value).map_err(|e| {
+                NotifyError::permanent(FailureReason::Other, format!("{op} \"<redacted>\": {e}"))
+            })?;
+            headers.insert(name, value);
+        }
         if let Some(Auth::OAuth2(source)) = &self.auth {
             let (kind, token) = source.token().await.map_err(|e| {
                 NotifyError::retryable(FailureReason::Other, format!("{op} \"<redacted>\": {e}"))

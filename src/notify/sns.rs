@@ -35,9 +35,7 @@ use chrono::{DateTime, Utc};
 use super::http::{HttpClient, HttpResponse, go_open_error};
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::Alert;
-use crate::config::http::{Header, Headers, HttpClientConfig};
 use crate::config::notifiers::sns::SnsConfig;
-use crate::config::types::Secret;
 use sigv4::Credentials;
 
 /// SNS's limit on a message, in bytes.
@@ -53,7 +51,8 @@ pub type ClockFn = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 /// One `sns_configs` entry, ready to send.
 pub struct Sns {
     conf: SnsConfig,
-    http: HttpClientConfig,
+    /// Built once; the signature goes in each request's own headers.
+    client: HttpClient,
     templater: Option<Arc<dyn Templater>>,
     env: EnvFn,
     clock: ClockFn,
@@ -203,11 +202,9 @@ impl Sns {
         clock: ClockFn,
     ) -> Result<Self, String> {
         let http = conf.http_config.clone().unwrap_or_default();
-        // Fail now on an unusable HTTP configuration.
-        HttpClient::new(&http)?;
         Ok(Sns {
             conf: conf.clone(),
-            http,
+            client: HttpClient::new(&http)?,
             templater,
             env,
             clock,
@@ -522,7 +519,7 @@ impl Sns {
         creds: Option<&Credentials>,
     ) -> Result<HttpResponse, NotifyError> {
         const FORM: &str = "application/x-www-form-urlencoded";
-        let mut http = self.http.clone();
+        let mut extra: Vec<(&str, String)> = Vec::new();
         if let Some(creds) = creds {
             let parsed = url::Url::parse(url).map_err(|e| {
                 NotifyError::retryable(FailureReason::Other, format!("parse \"<redacted>\": {e}"))
@@ -558,30 +555,15 @@ impl Sns {
                 },
                 now,
             );
-            let mut extra = http
-                .http_headers
-                .take()
-                .unwrap_or_else(|| Headers(BTreeMap::new()));
-            let secret = |v: String| Header {
-                values: Vec::new(),
-                secrets: vec![Secret::new(v)],
-                files: Vec::new(),
-            };
-            extra.0.insert("X-Amz-Date".into(), secret(date));
-            extra
-                .0
-                .insert("Authorization".into(), secret(signed.authorization));
+            extra.push(("X-Amz-Date", date));
+            extra.push(("Authorization", signed.authorization));
             if let Some(t) = &creds.session_token {
-                extra
-                    .0
-                    .insert("X-Amz-Security-Token".into(), secret(t.clone()));
+                extra.push(("X-Amz-Security-Token", t.clone()));
             }
-            http.http_headers = Some(extra);
         }
-        // A client per request: the signature is a per-request header.
-        let client =
-            HttpClient::new(&http).map_err(|e| NotifyError::retryable(FailureReason::Other, e))?;
-        client.post(url, FORM, body).await
+        self.client
+            .request_with(reqwest::Method::POST, url, Some((FORM, body)), &extra)
+            .await
     }
 
     /// Where Publish goes: `api_url`, else the SDK's endpoint variables
