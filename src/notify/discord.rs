@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::http::{HttpClient, go_open_error};
+use super::http::{HttpClient, UrlSource};
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::Alert;
 use crate::config::notifiers::discord::DiscordConfig;
@@ -29,13 +29,6 @@ pub const MAX_CONTENT_RUNES: usize = 2000;
 /// The embed colors (Alertmanager's).
 pub const COLOR_RED: u32 = 0x992D22;
 pub const COLOR_GREEN: u32 = 0x2ECC71;
-
-/// Where the webhook URL comes from.
-#[derive(Clone)]
-enum UrlSource {
-    Inline(String),
-    File(String),
-}
 
 /// One `discord_configs` entry, ready to send.
 pub struct Discord {
@@ -71,10 +64,7 @@ impl Discord {
         templater: Option<Arc<dyn Templater>>,
     ) -> Result<Self, String> {
         let client = HttpClient::new(&conf.http_config.clone().unwrap_or_default())?;
-        let url = match &conf.webhook_url {
-            Some(u) => UrlSource::Inline(u.expose().as_str().to_string()),
-            None => UrlSource::File(conf.webhook_url_file.clone()),
-        };
+        let url = UrlSource::new(conf.webhook_url.as_ref(), &conf.webhook_url_file);
         Ok(Discord {
             conf: conf.clone(),
             url,
@@ -86,17 +76,7 @@ impl Discord {
     /// The webhook URL: a file is read (and trimmed) now; failing to read
     /// it is final, as in 0.34.
     fn url(&self) -> Result<String, NotifyError> {
-        match &self.url {
-            UrlSource::Inline(u) => Ok(u.clone()),
-            UrlSource::File(path) => std::fs::read_to_string(path)
-                .map(|s| s.trim().to_string())
-                .map_err(|e| {
-                    NotifyError::permanent(
-                        FailureReason::Other,
-                        format!("read webhook_url_file: {}", go_open_error(path, &e)),
-                    )
-                }),
-        }
+        self.url.get("read webhook_url_file: ")
     }
 
     /// Renders the message as Alertmanager does.

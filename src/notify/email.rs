@@ -351,11 +351,7 @@ impl Email {
             } else {
                 chrono::Local::now().format("%Y-%m-%d").to_string()
             };
-            let digest = ring::digest::digest(&ring::digest::SHA256, ctx.group_key.as_bytes());
-            let hash: String = digest.as_ref()[..8]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hash = super::group_key_hash(&ctx.group_key)[..16].to_string();
             let root = format!("<alert-{hash}-{thread_by}@alertmanager>");
             head.push_str(&format!("References: {root}\r\nIn-Reply-To: {root}\r\n"));
         }

@@ -73,6 +73,41 @@ impl fmt::Debug for SecretSource {
     }
 }
 
+/// Where a webhook URL comes from: the configuration, or a file read (and
+/// trimmed) on every notification.
+#[derive(Clone, Debug)]
+pub(crate) enum UrlSource {
+    Inline(String),
+    File(String),
+}
+
+impl UrlSource {
+    /// `url` when configured, else `file`.
+    pub(crate) fn new(url: Option<&crate::config::types::SecretUrl>, file: &str) -> UrlSource {
+        match url {
+            Some(u) => UrlSource::Inline(u.expose().as_str().to_string()),
+            None => UrlSource::File(file.to_string()),
+        }
+    }
+
+    /// The URL now. A file that cannot be read fails the notification for
+    /// good, with Go's `*PathError` text after `prefix` (0.34 writes
+    /// `read webhook_url_file: open /x: no such file or directory`).
+    pub(crate) fn get(&self, prefix: &str) -> Result<String, NotifyError> {
+        match self {
+            UrlSource::Inline(u) => Ok(u.clone()),
+            UrlSource::File(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| {
+                    NotifyError::permanent(
+                        FailureReason::Other,
+                        format!("{prefix}{}", go_open_error(path, &e)),
+                    )
+                }),
+        }
+    }
+}
+
 /// Reads a file and trims surrounding whitespace; errors read like
 /// prometheus/common's (`unable to read file /x: open /x: no such file or
 /// directory`).
@@ -641,6 +676,41 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
             .to_std()
             .unwrap_or(Duration::ZERO),
     )
+}
+
+/// Go's `path.Clean` for a rooted path.
+fn clean_path(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Go's `u.JoinPath(elem).String()`: the joined path cleaned (a trailing
+/// slash of `elem` kept), the query and fragment kept.
+pub fn go_join_path(base: &url::Url, elem: &str) -> String {
+    let mut path = clean_path(&format!("{}/{elem}", base.path()));
+    if elem.ends_with('/') && !path.ends_with('/') {
+        path.push('/');
+    }
+    let mut out = base[..url::Position::BeforePath].to_string();
+    out.push_str(&path);
+    if let Some(q) = base.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = base.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 mod oauth2;

@@ -16,18 +16,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
-use super::http::{HttpClient, HttpResponse, MAX_ERROR_BODY, parse_retry_after};
-use super::json::{self, serialize_opt_time, serialize_time};
-use super::msteams::UrlSource;
+use super::http::{HttpClient, HttpResponse, MAX_ERROR_BODY, UrlSource, parse_retry_after};
+use super::json;
 use super::rocketchat::go_field;
+use super::webhook::Message;
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture};
-use crate::alert::{Alert, LabelSet, Timestamp};
+use crate::alert::{Alert, LabelSet};
 use crate::config::http::Authorization;
 use crate::config::notifiers::incidentio::IncidentioConfig;
 use crate::config::types::Secret;
-use crate::matcher::quote_meta;
 
 /// The largest body incident.io accepts.
 pub const MAX_PAYLOAD_SIZE: usize = 512 * 1024;
@@ -38,46 +35,6 @@ pub struct Incidentio {
     max_alerts: u64,
     timeout: Option<Duration>,
     client: HttpClient,
-}
-
-/// 0.34's `Message`: the template data, then `version`, `groupKey` and
-/// `truncatedAlerts`.
-#[derive(Serialize)]
-struct Message<'a> {
-    receiver: String,
-    status: &'static str,
-    alerts: Vec<MessageAlert<'a>>,
-    notification_reason: &'a str,
-    #[serde(rename = "groupLabels")]
-    group_labels: &'a LabelSet,
-    #[serde(rename = "commonLabels")]
-    common_labels: LabelSet,
-    #[serde(rename = "commonAnnotations")]
-    common_annotations: LabelSet,
-    #[serde(rename = "routeLabels")]
-    route_labels: &'a LabelSet,
-    #[serde(rename = "externalURL")]
-    external_url: &'a str,
-    version: &'static str,
-    #[serde(rename = "groupKey")]
-    group_key: &'a str,
-    #[serde(rename = "truncatedAlerts")]
-    truncated_alerts: u64,
-}
-
-#[derive(Serialize)]
-struct MessageAlert<'a> {
-    status: &'static str,
-    labels: &'a LabelSet,
-    annotations: &'a LabelSet,
-    #[serde(rename = "startsAt", serialize_with = "serialize_time")]
-    starts_at: Timestamp,
-    /// Go's zero time while the alert fires.
-    #[serde(rename = "endsAt", serialize_with = "serialize_opt_time")]
-    ends_at: Option<Timestamp>,
-    #[serde(rename = "generatorURL")]
-    generator_url: &'a str,
-    fingerprint: String,
 }
 
 impl Incidentio {
@@ -123,39 +80,12 @@ pub fn encode_message(
     alerts: &[Arc<Alert>],
     truncated: u64,
 ) -> Result<Vec<u8>, String> {
-    let mut any_firing = false;
-    let items: Vec<MessageAlert<'_>> = alerts
-        .iter()
-        .map(|a| {
-            let resolved = a.resolved_at(ctx.now);
-            any_firing |= !resolved;
-            MessageAlert {
-                status: if resolved { "resolved" } else { "firing" },
-                labels: &a.labels,
-                annotations: &a.annotations,
-                starts_at: a.starts_at,
-                ends_at: if resolved { a.ends_at } else { None },
-                generator_url: &a.generator_url,
-                fingerprint: a.fingerprint().to_string(),
-            }
-        })
-        .collect();
     let empty = LabelSet::empty();
-    let mut msg = Message {
-        receiver: quote_meta(&ctx.receiver),
-        status: if any_firing { "firing" } else { "resolved" },
-        alerts: items,
-        // 0.34 always has a reason; "unknown" when none was given.
-        notification_reason: ctx.notification_reason.as_deref().unwrap_or("unknown"),
-        group_labels: &ctx.group_labels,
-        common_labels: common(alerts.iter().map(|a| &a.labels)),
-        common_annotations: common(alerts.iter().map(|a| &a.annotations)),
-        route_labels: ctx.route_labels.as_ref().unwrap_or(&empty),
-        external_url: &ctx.external_url,
-        version: "1",
-        group_key: &ctx.group_key,
-        truncated_alerts: truncated,
-    };
+    let mut msg = Message::new(ctx, alerts, truncated, "1");
+    // 0.34 always has a reason ("unknown" when none was given) and route
+    // labels.
+    msg.notification_reason = Some(ctx.notification_reason.as_deref().unwrap_or("unknown"));
+    msg.route_labels = Some(ctx.route_labels.as_ref().unwrap_or(&empty));
     let fail = |e: serde_json::Error| format!("failed to encode incident.io message: {e}");
     let buf = json::encode(&msg).map_err(fail)?;
     if buf.len() <= MAX_PAYLOAD_SIZE {
@@ -172,19 +102,6 @@ pub fn encode_message(
         tracing::error!(receiver = %ctx.receiver, group_key = %ctx.group_key, original_size = original, final_size = buf.len(), max_size = MAX_PAYLOAD_SIZE, "Truncated alert content due to incident.io payload size limit, but still exceeds limit");
     }
     Ok(buf)
-}
-
-/// The pairs every set has with the same value (a missing name counts as
-/// the empty value, as in Go).
-fn common<'a>(mut sets: impl Iterator<Item = &'a LabelSet>) -> LabelSet {
-    let Some(first) = sets.next() else {
-        return LabelSet::empty();
-    };
-    let rest: Vec<&LabelSet> = sets.collect();
-    first
-        .iter()
-        .filter(|(name, value)| rest.iter().all(|s| s.get(name).unwrap_or("") == *value))
-        .collect()
 }
 
 /// 0.34's `errDetails`: the answer's JSON `message`, `error` and `errors`

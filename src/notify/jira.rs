@@ -11,12 +11,13 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::http::HttpClient;
+use super::http::{HttpClient, go_join_path};
 use super::text::truncate_in_runes;
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::Alert;
 use crate::config::http::Headers;
 use crate::config::notifiers::jira::JiraConfig;
+use crate::matcher::go_quote;
 
 const MAX_SUMMARY_RUNES: usize = 255;
 const MAX_DESCRIPTION_RUNES: usize = 32767;
@@ -85,81 +86,6 @@ struct Rendered {
     description: String,
     labels: Vec<String>,
     priority: String,
-}
-
-/// Go's `%q` (`strconv.Quote`): printable characters kept, the rest escaped.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            ' ' => out.push(' '),
-            c if (c as u32) < 0x80 && c.is_ascii_control() => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() || c.is_whitespace() || is_unassigned_format(c) => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Format characters Go's `unicode.IsPrint` rejects (zero-width and
-/// direction marks, BOM).
-fn is_unassigned_format(c: char) -> bool {
-    matches!(c as u32, 0xad | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0xfeff)
-}
-
-/// Go's `path.Join` cleaning of an absolute path.
-fn clean_path(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
-/// Go's `u.JoinPath(elem).String()`: the joined path cleaned, the query
-/// and fragment kept.
-fn join_path(base: &url::Url, elem: &str) -> String {
-    let joined = clean_path(&format!("{}/{elem}", base.path()));
-    let mut path = joined;
-    if elem.ends_with('/') && !path.ends_with('/') {
-        path.push('/');
-    }
-    let mut out = base[..url::Position::BeforePath].to_string();
-    out.push_str(&path);
-    if let Some(q) = base.query() {
-        out.push('?');
-        out.push_str(q);
-    }
-    if let Some(f) = base.fragment() {
-        out.push('#');
-        out.push_str(f);
-    }
-    out
 }
 
 /// Go's `json.Compact` with HTML escaping, as `json.Encoder` applies it to
@@ -323,9 +249,7 @@ impl Jira {
 
     /// The group's label, `ALERT{<sha256 hex of the group key>}`.
     fn alert_label(ctx: &NotifyContext) -> String {
-        let digest = ring::digest::digest(&ring::digest::SHA256, ctx.group_key.as_bytes());
-        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-        format!("ALERT{{{hex}}}")
+        format!("ALERT{{{}}}", super::group_key_hash(&ctx.group_key))
     }
 
     /// Renders every template; a failure names the first field that failed
@@ -420,9 +344,9 @@ impl Jira {
                     .host_str()
                     .is_some_and(|h| h.ends_with("atlassian.net")));
         if c.api_type != "datacenter" && cloud {
-            join_path(&self.api_url, "/search/jql").replacen("/rest/api/2/", "/rest/api/3/", 1)
+            go_join_path(&self.api_url, "/search/jql").replacen("/rest/api/2/", "/rest/api/3/", 1)
         } else {
-            join_path(&self.api_url, "/search")
+            go_join_path(&self.api_url, "/search")
         }
     }
 
@@ -591,16 +515,20 @@ impl Jira {
             Some(i) => (reqwest::Method::PUT, format!("issue/{}", i.key)),
         };
         let body = self.issue_body(ctx, &rendered, &label, existing.is_some())?;
-        self.call(method.clone(), &join_path(&self.api_url, &path), Some(body))
-            .await
-            .map_err(|mut e| {
-                e.message = format!(
-                    "failed to {method} request to {}: {}",
-                    go_quote(&path),
-                    e.message
-                );
-                e
-            })?;
+        self.call(
+            method.clone(),
+            &go_join_path(&self.api_url, &path),
+            Some(body),
+        )
+        .await
+        .map_err(|mut e| {
+            e.message = format!(
+                "failed to {method} request to {}: {}",
+                go_quote(&path),
+                e.message
+            );
+            e
+        })?;
         match existing {
             Some(i) => self.transition(&i, firing).await,
             None => Ok(()),
@@ -625,7 +553,7 @@ impl Jira {
         if name.is_empty() {
             return Ok(());
         }
-        let url = join_path(&self.api_url, &format!("issue/{}/transitions", issue.key));
+        let url = go_join_path(&self.api_url, &format!("issue/{}/transitions", issue.key));
         let answer = self.call(reqwest::Method::GET, &url, None).await?;
         let list: Transitions = serde_json::from_slice(&answer)
             .map_err(|e| NotifyError::permanent(FailureReason::Other, e.to_string()))?;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::http::HttpClient;
+use super::http::{HttpClient, UrlSource};
 use super::msteams::{check, render_all};
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::Alert;
@@ -25,13 +25,6 @@ use crate::config::types::go_quote;
 
 /// Mattermost's limit on a message text, in runes.
 pub const MAX_TEXT_RUNES: usize = 16383;
-
-/// Where the webhook URL comes from.
-#[derive(Clone, Debug)]
-enum UrlSource {
-    Inline(String),
-    File(String),
-}
 
 /// One `mattermost_configs` entry, ready to send.
 pub struct Mattermost {
@@ -131,10 +124,7 @@ impl Mattermost {
         templater: Option<Arc<dyn Templater>>,
     ) -> Result<Self, String> {
         let client = HttpClient::new(&conf.http_config.clone().unwrap_or_default())?;
-        let url = match &conf.webhook_url {
-            Some(u) => UrlSource::Inline(u.expose().as_str().to_string()),
-            None => UrlSource::File(conf.webhook_url_file.clone()),
-        };
+        let url = UrlSource::new(conf.webhook_url.as_ref(), &conf.webhook_url_file);
         Ok(Mattermost {
             conf: conf.clone(),
             url,
@@ -146,17 +136,7 @@ impl Mattermost {
     /// The URL now: 0.34 fails with the bare `open` error for an unreadable
     /// file and with `webhook url missing` for an empty one, neither retried.
     fn url(&self) -> Result<String, NotifyError> {
-        let url = match &self.url {
-            UrlSource::Inline(u) => u.clone(),
-            UrlSource::File(path) => std::fs::read_to_string(path)
-                .map(|s| s.trim().to_string())
-                .map_err(|e| {
-                    NotifyError::permanent(
-                        FailureReason::Other,
-                        super::http::go_open_error(path, &e),
-                    )
-                })?,
-        };
+        let url = self.url.get("")?;
         if url.is_empty() {
             return Err(NotifyError::permanent(
                 FailureReason::Other,

@@ -129,6 +129,14 @@ pub trait Templater: Send + Sync {
     }
 }
 
+/// The sha256 of a group key in lower-case hex (Alertmanager's
+/// `Key.Hash`): PagerDuty's dedup key, Opsgenie's alias, VictorOps' entity
+/// id, SNS's FIFO ids, Jira's `ALERT{…}` label, the email thread id.
+pub fn group_key_hash(key: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// What an integration keeps about a group's notifications in the
 /// notification log (Alertmanager 0.34's `NflogStore`): filled from the
 /// group's last entry before sending, and recorded with the new entry when

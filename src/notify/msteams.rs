@@ -9,56 +9,20 @@
 //! answers are classified by `Retrier.Check` without extra retry codes.
 //!
 //! Also home of the small helpers the chat integrations written alongside
-//! it share ([`UrlSource`], [`check`]).
+//! it share ([`check`], [`render_all`]).
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::http::{HttpResponse, go_open_error};
+use super::http::{HttpResponse, UrlSource};
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::Alert;
 use crate::config::notifiers::msteams::MsTeamsConfig;
-use crate::config::types::SecretUrl;
 
 /// The theme colors of 0.34 (`colorRed`, `colorGreen`).
 const COLOR_FIRING: &str = "8C1A1A";
 const COLOR_RESOLVED: &str = "2DC72D";
-
-/// Where a webhook URL comes from: the configuration, or a file read (and
-/// trimmed) on every notification.
-#[derive(Clone, Debug)]
-pub(crate) enum UrlSource {
-    Inline(String),
-    File(String),
-}
-
-impl UrlSource {
-    /// `url` when configured, else `file`.
-    pub(crate) fn new(url: Option<&SecretUrl>, file: &str) -> UrlSource {
-        match url {
-            Some(u) => UrlSource::Inline(u.expose().as_str().to_string()),
-            None => UrlSource::File(file.to_string()),
-        }
-    }
-
-    /// The URL now. A file that cannot be read fails the notification for
-    /// good, with Go's `*PathError` text after `prefix` (0.34 writes
-    /// `read webhook_url_file: open /x: no such file or directory`).
-    pub(crate) fn get(&self, prefix: &str) -> Result<String, NotifyError> {
-        match self {
-            UrlSource::Inline(u) => Ok(u.clone()),
-            UrlSource::File(path) => std::fs::read_to_string(path)
-                .map(|s| s.trim().to_string())
-                .map_err(|e| {
-                    NotifyError::permanent(
-                        FailureReason::Other,
-                        format!("{prefix}{}", go_open_error(path, &e)),
-                    )
-                }),
-        }
-    }
-}
 
 /// Alertmanager's `Retrier.Check` with `retry_codes`, the failure reason
 /// from the status: 2xx succeeds, 5xx and `retry_codes` are retried. A 429

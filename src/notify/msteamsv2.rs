@@ -13,7 +13,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::http::HttpClient;
-use super::msteams::{UrlSource, any_firing, check, render_all};
+use super::http::UrlSource;
+use super::msteams::{any_firing, check, render_all};
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::Alert;
 use crate::config::notifiers::msteamsv2::MsTeamsV2Config;

@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use super::http::{HttpClient, SecretSource, go_open_error};
-use super::pagerduty::hash_key;
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::Alert;
 use crate::config::http::{Authorization, HttpClientConfig};
@@ -300,7 +299,7 @@ impl OpsGenie {
                 )
             })?,
         };
-        let alias = hash_key(&ctx.group_key);
+        let alias = super::group_key_hash(&ctx.group_key);
         let resolved = alerts.iter().all(|a| a.resolved_at(ctx.now));
 
         let mut texts: Vec<&str> = c.details.values().map(String::as_str).collect();

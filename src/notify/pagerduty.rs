@@ -33,18 +33,6 @@ pub const MAX_V2_SUMMARY_RUNES: usize = 1024;
 /// Where v1 events go (not configurable in Alertmanager).
 pub const API_V1_URL: &str = "https://events.pagerduty.com/generic/2010-04-15/create_event.json";
 
-/// The sha256 of `key` in lower-case hex (Alertmanager's `Key.Hash`), the
-/// dedup key of PagerDuty, the alias of OpsGenie and the entity id of
-/// VictorOps.
-pub fn hash_key(key: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest.as_ref() {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
-}
-
 /// One `pagerduty_configs` entry, ready to send.
 pub struct Pagerduty {
     conf: PagerdutyConfig,
@@ -588,7 +576,7 @@ impl Pagerduty {
             routing_key: String::new(),
             service_key,
             dedup_key: String::new(),
-            incident_key: hash_key(&ctx.group_key),
+            incident_key: super::group_key_hash(&ctx.group_key),
             event_type: if trigger { "trigger" } else { "resolve" }.into(),
             description,
             event_action: String::new(),
@@ -685,7 +673,7 @@ impl Pagerduty {
         Ok(Message {
             routing_key,
             service_key: String::new(),
-            dedup_key: hash_key(&ctx.group_key),
+            dedup_key: super::group_key_hash(&ctx.group_key),
             incident_key: String::new(),
             event_type: String::new(),
             description: String::new(),

@@ -127,7 +127,7 @@ impl Rocketchat {
             .clone();
         Ok(Rocketchat {
             conf: conf.clone(),
-            url: join_path(&base, "api/v1/chat.postMessage"),
+            url: super::http::go_join_path(&base, "api/v1/chat.postMessage"),
             client,
             templater,
         })
@@ -213,30 +213,6 @@ fn headers_entry<'a>(headers: &'a mut Headers, name: &str) -> &'a mut Header {
         .cloned()
         .unwrap_or_else(|| name.to_string());
     headers.0.entry(key).or_default()
-}
-
-/// Go's `url.URL.JoinPath(elem)`: the escaped path and `elem` joined and
-/// cleaned (`path.Join`), query and fragment kept.
-pub fn join_path(base: &url::Url, elem: &str) -> String {
-    let joined = clean_path(&format!("{}/{elem}", base.path()));
-    let mut u = base.clone();
-    u.set_path(&joined);
-    u.to_string()
-}
-
-/// Go's `path.Clean` for a rooted path.
-fn clean_path(p: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    format!("/{}", out.join("/"))
 }
 
 /// A JSON object's member as Go's decoder finds it: the exact name, else

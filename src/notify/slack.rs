@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::http::{HttpClient, go_open_error};
+use super::http::{HttpClient, UrlSource};
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::Alert;
 use crate::config::notifiers::slack::{SlackAction, SlackConfig, SlackConfirmationField};
@@ -45,13 +45,6 @@ pub const CHANNEL_GAP: Duration = Duration::from_secs(1);
 /// The notification-log keys of the group's message (Alertmanager 0.34's).
 pub const TS_KEY: &str = "threadTs";
 pub const CHANNEL_KEY: &str = "channelId";
-
-/// Where the webhook URL or Web API endpoint comes from.
-#[derive(Clone, Debug)]
-enum UrlSource {
-    Inline(String),
-    File(String),
-}
 
 /// One `slack_configs` entry, ready to send.
 pub struct Slack {
@@ -197,10 +190,7 @@ impl Slack {
             bearer_token_file: String::new(),
             ..http.clone()
         })?;
-        let url = match &conf.api_url {
-            Some(u) => UrlSource::Inline(u.expose().to_string()),
-            None => UrlSource::File(conf.api_url_file.clone()),
-        };
+        let url = UrlSource::new(conf.api_url.as_ref(), &conf.api_url_file);
         Ok(Slack {
             conf: conf.clone(),
             url,
@@ -213,12 +203,7 @@ impl Slack {
     }
 
     fn url(&self) -> Result<String, NotifyError> {
-        match &self.url {
-            UrlSource::Inline(u) => Ok(u.clone()),
-            UrlSource::File(path) => std::fs::read_to_string(path)
-                .map(|s| s.trim().to_string())
-                .map_err(|e| NotifyError::permanent(FailureReason::Other, go_open_error(path, &e))),
-        }
+        self.url.get("")
     }
 
     /// Whether `url` is spoken to as the Web API (a bot token, or a

@@ -588,7 +588,7 @@ impl Sns {
         let mut limit = MAX_MESSAGE_BYTES;
         if !c.topic_arn.is_empty() {
             if r.topic_arn.ends_with(".fifo") {
-                let hash = super::pagerduty::hash_key(&ctx.group_key);
+                let hash = super::group_key_hash(&ctx.group_key);
                 form.push(("MessageDeduplicationId".into(), hash.clone().into_bytes()));
                 form.push(("MessageGroupId".into(), hash.into_bytes()));
             }

@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use super::http::{HttpClient, SecretSource, go_open_error};
 use super::opsgenie::go_url_with_path;
-use super::pagerduty::hash_key;
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::Alert;
 use crate::config::notifiers::victorops::VictorOpsConfig;
@@ -116,7 +115,7 @@ impl VictorOps {
         }
         let mut msg: BTreeMap<String, String> = BTreeMap::new();
         msg.insert("message_type".into(), message_type);
-        msg.insert("entity_id".into(), hash_key(&ctx.group_key));
+        msg.insert("entity_id".into(), super::group_key_hash(&ctx.group_key));
         msg.insert("state_message".into(), state_message);
         msg.insert("entity_display_name".into(), next());
         msg.insert("monitoring_tool".into(), next());

@@ -7,22 +7,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::http::{HttpClient, go_open_error};
+use super::http::{HttpClient, UrlSource};
 use super::json::{self, serialize_opt_time, serialize_time};
 use super::{FailureReason, Notifier, NotifyContext, NotifyError, NotifyFuture, Templater};
 use crate::alert::{Alert, LabelSet, Timestamp};
 use crate::config::notifiers::webhook::WebhookConfig;
 use crate::config::types::format_go_duration;
 use crate::matcher::quote_meta;
-
-/// Where the URL comes from.
-#[derive(Clone, Debug)]
-enum UrlSource {
-    /// The configured URL, possibly a template.
-    Inline(String),
-    /// A file read (and trimmed) on every notification.
-    File(String),
-}
 
 /// One `webhook_configs` entry, ready to send.
 pub struct Webhook {
@@ -43,6 +34,8 @@ impl Webhook {
         templater: Option<Arc<dyn Templater>>,
     ) -> Result<Self, String> {
         let client = HttpClient::new(&conf.http_config.clone().unwrap_or_default())?;
+        // The configured URL (possibly a template), or a file read on
+        // every notification.
         let url = if conf.url.is_empty() {
             UrlSource::File(conf.url_file.clone())
         } else {
@@ -61,18 +54,7 @@ impl Webhook {
     /// The URL for this notification: read from `url_file` if configured,
     /// then rendered as a template when it contains `{{`.
     fn url(&self, ctx: &NotifyContext, alerts: &[Arc<Alert>]) -> Result<String, NotifyError> {
-        let text = match &self.url {
-            UrlSource::Inline(u) => u.clone(),
-            UrlSource::File(path) => std::fs::read_to_string(path)
-                .map_err(|e| {
-                    NotifyError::permanent(
-                        FailureReason::Other,
-                        format!("read url_file: {}", go_open_error(path, &e)),
-                    )
-                })?
-                .trim()
-                .to_string(),
-        };
+        let text = self.url.get("read url_file: ")?;
         let url = if text.contains("{{") {
             self.render(&text, ctx, alerts).map_err(|e| {
                 NotifyError::permanent(
@@ -170,23 +152,25 @@ pub fn truncate_alerts(max_alerts: u64, alerts: &[Arc<Alert>]) -> (&[Arc<Alert>]
     }
 }
 
-/// The version 4 webhook message (Alertmanager's template data plus
-/// `version`, `groupKey` and `truncatedAlerts`).
+/// Alertmanager's webhook message (its template data plus `version`,
+/// `groupKey` and `truncatedAlerts`); incident.io sends it too.
 #[derive(Serialize)]
-struct Message<'a> {
+pub(crate) struct Message<'a> {
     receiver: String,
     status: &'static str,
-    alerts: Vec<MessageAlert<'a>>,
+    pub(crate) alerts: Vec<MessageAlert<'a>>,
+    /// Left out when `None` (Alertmanager 0.25's webhook).
     #[serde(skip_serializing_if = "Option::is_none")]
-    notification_reason: Option<&'a str>,
+    pub(crate) notification_reason: Option<&'a str>,
     #[serde(rename = "groupLabels")]
     group_labels: &'a LabelSet,
     #[serde(rename = "commonLabels")]
     common_labels: LabelSet,
     #[serde(rename = "commonAnnotations")]
     common_annotations: LabelSet,
+    /// Left out when `None` (Alertmanager 0.25's webhook).
     #[serde(rename = "routeLabels", skip_serializing_if = "Option::is_none")]
-    route_labels: Option<&'a LabelSet>,
+    pub(crate) route_labels: Option<&'a LabelSet>,
     #[serde(rename = "externalURL")]
     external_url: &'a str,
     version: &'static str,
@@ -197,7 +181,7 @@ struct Message<'a> {
 }
 
 #[derive(Serialize)]
-struct MessageAlert<'a> {
+pub(crate) struct MessageAlert<'a> {
     status: &'static str,
     labels: &'a LabelSet,
     annotations: &'a LabelSet,
@@ -211,6 +195,48 @@ struct MessageAlert<'a> {
     fingerprint: String,
 }
 
+impl<'a> Message<'a> {
+    /// The message of `alerts` (already truncated) with `version`.
+    pub(crate) fn new(
+        ctx: &'a NotifyContext,
+        alerts: &'a [Arc<Alert>],
+        truncated: u64,
+        version: &'static str,
+    ) -> Message<'a> {
+        let mut any_firing = false;
+        let items = alerts
+            .iter()
+            .map(|a| {
+                let resolved = a.resolved_at(ctx.now);
+                any_firing |= !resolved;
+                MessageAlert {
+                    status: if resolved { "resolved" } else { "firing" },
+                    labels: &a.labels,
+                    annotations: &a.annotations,
+                    starts_at: a.starts_at,
+                    ends_at: if resolved { a.ends_at } else { None },
+                    generator_url: &a.generator_url,
+                    fingerprint: a.fingerprint().to_string(),
+                }
+            })
+            .collect();
+        Message {
+            receiver: quote_meta(&ctx.receiver),
+            status: if any_firing { "firing" } else { "resolved" },
+            alerts: items,
+            notification_reason: ctx.notification_reason.as_deref(),
+            group_labels: &ctx.group_labels,
+            common_labels: common(alerts.iter().map(|a| &a.labels)),
+            common_annotations: common(alerts.iter().map(|a| &a.annotations)),
+            route_labels: ctx.route_labels.as_ref(),
+            external_url: &ctx.external_url,
+            version,
+            group_key: &ctx.group_key,
+            truncated_alerts: truncated,
+        }
+    }
+}
+
 /// Encodes the version 4 message for `alerts` (already truncated) exactly
 /// as Alertmanager does, trailing newline included.
 pub fn message_body(
@@ -218,38 +244,7 @@ pub fn message_body(
     alerts: &[Arc<Alert>],
     truncated: u64,
 ) -> Result<Vec<u8>, String> {
-    let mut any_firing = false;
-    let items = alerts
-        .iter()
-        .map(|a| {
-            let resolved = a.resolved_at(ctx.now);
-            any_firing |= !resolved;
-            MessageAlert {
-                status: if resolved { "resolved" } else { "firing" },
-                labels: &a.labels,
-                annotations: &a.annotations,
-                starts_at: a.starts_at,
-                ends_at: if resolved { a.ends_at } else { None },
-                generator_url: &a.generator_url,
-                fingerprint: a.fingerprint().to_string(),
-            }
-        })
-        .collect();
-    let message = Message {
-        receiver: quote_meta(&ctx.receiver),
-        status: if any_firing { "firing" } else { "resolved" },
-        alerts: items,
-        notification_reason: ctx.notification_reason.as_deref(),
-        group_labels: &ctx.group_labels,
-        common_labels: common(alerts.iter().map(|a| &a.labels)),
-        common_annotations: common(alerts.iter().map(|a| &a.annotations)),
-        route_labels: ctx.route_labels.as_ref(),
-        external_url: &ctx.external_url,
-        version: "4",
-        group_key: &ctx.group_key,
-        truncated_alerts: truncated,
-    };
-    json::encode(&message)
+    json::encode(&Message::new(ctx, alerts, truncated, "4"))
         .map_err(|e| format!("json: error calling MarshalJSON for type time.Time: {e}"))
 }
 

@@ -698,11 +698,11 @@ fn go_helpers() {
     );
     let base = url::Url::parse("https://j.example.com/jira/rest/api/2/").unwrap();
     assert_eq!(
-        join_path(&base, "issue/OPS-1/transitions"),
+        go_join_path(&base, "issue/OPS-1/transitions"),
         "https://j.example.com/jira/rest/api/2/issue/OPS-1/transitions"
     );
     let base = url::Url::parse("https://j.example.com").unwrap();
-    assert_eq!(join_path(&base, "issue"), "https://j.example.com/issue");
+    assert_eq!(go_join_path(&base, "issue"), "https://j.example.com/issue");
     assert!(is_api_v3_path("/rest/api/3/"));
     assert!(!is_api_v3_path("/rest/api/2"));
     assert_eq!(

@@ -36,9 +36,12 @@ fn alert_json(a: &Alert, status: &str, ends: &str) -> String {
 
 #[test]
 fn hash_is_sha256_hex() {
-    assert_eq!(hash_key("{}:{alertname=\"Disk\"}"), DEDUP);
     assert_eq!(
-        hash_key(""),
+        crate::notify::group_key_hash("{}:{alertname=\"Disk\"}"),
+        DEDUP
+    );
+    assert_eq!(
+        crate::notify::group_key_hash(""),
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
 }

@@ -119,7 +119,11 @@ fn the_api_path_is_joined_as_go_does() {
         ),
     ] {
         let u = url::Url::parse(base).unwrap();
-        assert_eq!(join_path(&u, "api/v1/chat.postMessage"), want, "{base}");
+        assert_eq!(
+            crate::notify::http::go_join_path(&u, "api/v1/chat.postMessage"),
+            want,
+            "{base}"
+        );
     }
 }
 

@@ -338,7 +338,7 @@ async fn fifo_topic_gets_group_key_hash_and_empty_subject_is_sent() {
         sink.base
     ));
     s.notify(&ctx(), &firing()).await.unwrap();
-    let hash = crate::notify::pagerduty::hash_key("{}:{alertname=\"Disk\"}");
+    let hash = crate::notify::group_key_hash("{}:{alertname=\"Disk\"}");
     assert_eq!(hash.len(), 64);
     assert_eq!(
         sink.requests()[0].body_text(),
