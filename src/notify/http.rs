@@ -122,8 +122,9 @@ pub fn go_open_error(path: &str, e: &std::io::Error) -> String {
     format!("open {path}: {}", go_io_text(e))
 }
 
-/// The errno text Go prints for an I/O error.
-fn go_io_text(e: &std::io::Error) -> String {
+/// The text Go prints for an I/O error (its errno texts, `EOF`, and the
+/// closed-connection error).
+pub fn go_io_text(e: &std::io::Error) -> String {
     use std::io::ErrorKind;
     match e.kind() {
         ErrorKind::NotFound => "no such file or directory".to_string(),
@@ -132,6 +133,9 @@ fn go_io_text(e: &std::io::Error) -> String {
         ErrorKind::ConnectionReset => "connection reset by peer".to_string(),
         ErrorKind::TimedOut => "i/o timeout".to_string(),
         ErrorKind::IsADirectory => "is a directory".to_string(),
+        ErrorKind::UnexpectedEof => "EOF".to_string(),
+        ErrorKind::BrokenPipe => "broken pipe".to_string(),
+        ErrorKind::NotConnected => "use of closed network connection".to_string(),
         _ => {
             let text = e.to_string();
             match text.find(" (os error") {

@@ -75,25 +75,7 @@ fn io_error(e: &std::io::Error) -> SmtpError {
     SmtpError::Other(go_io_text(e))
 }
 
-/// Go's text for a network error, as far as it can be told from Rust's.
-pub fn go_io_text(e: &std::io::Error) -> String {
-    use std::io::ErrorKind;
-    match e.kind() {
-        ErrorKind::UnexpectedEof => "EOF".into(),
-        ErrorKind::ConnectionRefused => "connection refused".into(),
-        ErrorKind::ConnectionReset => "connection reset by peer".into(),
-        ErrorKind::BrokenPipe => "broken pipe".into(),
-        ErrorKind::TimedOut => "i/o timeout".into(),
-        ErrorKind::NotConnected => "use of closed network connection".into(),
-        _ => {
-            let text = e.to_string();
-            match text.find(" (os error") {
-                Some(i) => text[..i].to_lowercase(),
-                None => text,
-            }
-        }
-    }
-}
+pub use crate::notify::http::go_io_text;
 
 /// An authentication mechanism (Go's `smtp.Auth`).
 #[derive(Clone)]
